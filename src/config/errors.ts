@@ -1,0 +1,29 @@
+/** One problem in the stack configuration, located by its full config key. */
+export interface ConfigIssue {
+  /** The full key, e.g. `falco-stack:ui.storageSize` or `falco-stack:outputs.slack.webhookurl`. */
+  key: string;
+  /** What is wrong and what is allowed. */
+  message: string;
+}
+
+/** Raised when stack configuration is invalid: carries every issue found, so the user fixes them in one go. */
+export class ConfigError extends Error {
+  constructor(readonly issues: readonly ConfigIssue[]) {
+    super(ConfigError.format(issues));
+    this.name = "ConfigError";
+  }
+
+  static format(issues: readonly ConfigIssue[]): string {
+    const lines = issues.map((issue) => `  ${issue.key}: ${issue.message}`);
+    return `invalid stack configuration (nothing was deployed):\n${lines.join("\n")}`;
+  }
+}
+
+/** The Pulumi config namespace of this project. */
+export const CONFIG_NAMESPACE = "falco-stack";
+
+export function configKey(path: readonly (string | number)[]): string {
+  const [head, ...rest] = path;
+  const tail = rest.map((part) => (typeof part === "number" ? `[${part}]` : `.${part}`)).join("");
+  return `${CONFIG_NAMESPACE}:${String(head ?? "")}${tail}`;
+}
