@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { ExitCode, UserError } from "./errors.ts";
+import { registerDeployCommand } from "./deploy.ts";
 import { registerRenderCommand } from "./render.ts";
 import { registerRulesCommands } from "./rules.ts";
 import { registerDemoCommand } from "./demo.ts";
@@ -14,6 +15,7 @@ export function buildProgram(result: CommandResult): Command {
     .showHelpAfterError()
     .exitOverride();
   registerRenderCommand(program, result);
+  registerDeployCommand(program, result);
   registerRulesCommands(program, result);
   registerDemoCommand(program, result);
   registerEventsCommand(program, result);

@@ -1,4 +1,52 @@
+import path from "node:path";
 import type { Command } from "commander";
+import { ConfigError } from "../config/errors.ts";
+import { StackFileError } from "../config/stack-file.ts";
+import { renderStack, writeRenderedStack } from "../render.ts";
+import { ExitCode, UserError } from "./errors.ts";
 import type { CommandResult } from "./main.ts";
 
-export function registerRenderCommand(_program: Command, _result: CommandResult): void {}
+interface RenderFlags {
+  stack?: string;
+  config?: string;
+  out: string;
+}
+
+export function registerRenderCommand(program: Command, result: CommandResult): void {
+  program
+    .command("render")
+    .description(
+      "render a stack offline to Helm values, manifests and an install script (same values as pulumi up).\n" +
+        "Encrypted output settings become marked placeholders unless FALCO_STACK_<ENV NAME> is set,\n" +
+        "e.g. FALCO_STACK_SLACK_WEBHOOKURL for falco-stack:outputs.slack.webhookurl.",
+    )
+    .option("--stack <name>", "stack to render: reads Pulumi.<name>.yaml")
+    .option("--config <file>", "any Pulumi stack file (wins over --stack for the location)")
+    .requiredOption(
+      "--out <dir>",
+      "directory to write falco-values.yaml, falcosidekick-values.yaml, manifests.yaml, install.sh",
+    )
+    .action((flags: RenderFlags) => {
+      if (!flags.stack && !flags.config) throw new UserError("render needs --stack NAME or --config FILE");
+      let rendered;
+      try {
+        rendered = renderStack({ stack: flags.stack, file: flags.config });
+      } catch (error) {
+        if (error instanceof ConfigError || error instanceof StackFileError)
+          throw new UserError(error.message);
+        throw error;
+      }
+      for (const warning of rendered.warnings) process.stderr.write(`warning: ${warning}\n`);
+      const written = writeRenderedStack(rendered, path.resolve(flags.out));
+      for (const file of written) process.stdout.write(`wrote ${file}\n`);
+      if (rendered.placeholders.length > 0) {
+        process.stderr.write(
+          `manifests.yaml holds ${rendered.placeholders.length} placeholder(s); install.sh refuses to run until they are set:\n`,
+        );
+        for (const placeholder of rendered.placeholders) {
+          process.stderr.write(`  ${placeholder.configKey}: export ${placeholder.env}=...\n`);
+        }
+      }
+      result.exitCode = ExitCode.ok;
+    });
+}

@@ -1,0 +1,44 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { collectRuleFiles, rulesChecksum, type RuleFile } from "../src/builders/custom-rules.ts";
+import { buildRulesConfigMap } from "../src/builders/manifests.ts";
+import { PROJECT_ROOT } from "../src/config/stack-file.ts";
+
+export interface CustomRulesArgs {
+  /** Namespace of the ConfigMap: the Falco namespace. */
+  namespace: string;
+  /** Rule files or folders, relative to `projectRoot`. Default `["rules"]`. */
+  files?: string[];
+  /** Where relative `files` are resolved. Default: the falco-stack project root. */
+  projectRoot?: string;
+  /** Files already read (and validated) by the caller; when given, `files` is not read again. */
+  ruleFiles?: RuleFile[];
+}
+
+/**
+ * Our custom Falco rules as one ConfigMap, keys named after the files, contents unchanged.
+ * Falco mounts it as a directory at /etc/falco/rules.d; `checksum` rolls the DaemonSet on change.
+ */
+export class CustomRules extends pulumi.ComponentResource {
+  public readonly configMap: k8s.core.v1.ConfigMap;
+  /** sha256 over file names and contents. */
+  public readonly checksum: string;
+  /** The ConfigMap keys, in Falco's load order. */
+  public readonly fileNames: string[];
+
+  constructor(name: string, args: CustomRulesArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("falco-stack:index:CustomRules", name, {}, opts);
+    const files =
+      args.ruleFiles ?? collectRuleFiles(args.files ?? ["rules"], args.projectRoot ?? PROJECT_ROOT);
+    this.checksum = rulesChecksum(files);
+    this.fileNames = files.map((file) => file.key);
+    this.configMap = new k8s.core.v1.ConfigMap(name, buildRulesConfigMap(args.namespace, files), {
+      parent: this,
+    });
+    this.registerOutputs({
+      configMapName: this.configMap.metadata.name,
+      checksum: this.checksum,
+      fileNames: this.fileNames,
+    });
+  }
+}

@@ -1,0 +1,79 @@
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { ConfigError, configKey, type ConfigIssue } from "../config/errors.ts";
+
+/** One custom rules file as shipped: the ConfigMap key is the file name, the content is unchanged. */
+export interface RuleFile {
+  /** File name, used as the ConfigMap key and so as the file name under /etc/falco/rules.d. */
+  key: string;
+  /** Absolute path on disk. */
+  path: string;
+  content: string;
+}
+
+const RULES_FILE = /\.ya?ml$/;
+
+/**
+ * Reads the rule files named by `falco-stack:rules.files` (files or folders, relative to `root`).
+ * Folders contribute their `.yaml`/`.yml` files, as Falco loads a rules directory. The result is
+ * sorted by file name: the order Falco loads them from /etc/falco/rules.d.
+ */
+export function collectRuleFiles(entries: readonly string[], root: string): RuleFile[] {
+  const issues: ConfigIssue[] = [];
+  const byKey = new Map<string, RuleFile>();
+  entries.forEach((entry, index) => {
+    const key = configKey(["rules", "files", index]);
+    const absolute = path.resolve(root, entry);
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(absolute);
+    } catch {
+      issues.push({ key, message: `"${entry}" does not exist (paths are relative to ${root})` });
+      return;
+    }
+    const files = stat.isDirectory()
+      ? fs
+          .readdirSync(absolute)
+          .filter((name) => RULES_FILE.test(name))
+          .map((name) => path.join(absolute, name))
+      : [absolute];
+    if (!stat.isDirectory() && !RULES_FILE.test(absolute)) {
+      issues.push({
+        key,
+        message: `"${entry}" is not a .yaml or .yml file; Falco loads only those from rules.d`,
+      });
+      return;
+    }
+    for (const file of files) {
+      const name = path.basename(file);
+      const existing = byKey.get(name);
+      if (existing && existing.path !== file) {
+        issues.push({
+          key,
+          message: `two rule files are both named ${name} (${existing.path}, ${file}); rename one`,
+        });
+        continue;
+      }
+      byKey.set(name, { key: name, path: file, content: fs.readFileSync(file, "utf8") });
+    }
+  });
+  if (issues.length > 0) throw new ConfigError(issues);
+  return [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/** A checksum over the file names and contents: a change rolls the Falco DaemonSet. */
+export function rulesChecksum(files: readonly RuleFile[]): string {
+  const hash = crypto.createHash("sha256");
+  for (const file of files) hash.update(file.key).update("\0").update(file.content).update("\0");
+  return hash.digest("hex");
+}
+
+/** A checksum over a Secret's data, for a pod annotation: rotating the Secret rolls the pods. */
+export function secretChecksum(data: Readonly<Record<string, string>>): string {
+  const hash = crypto.createHash("sha256");
+  for (const [key, value] of Object.entries(data).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    hash.update(key).update("\0").update(value).update("\0");
+  }
+  return hash.digest("hex");
+}

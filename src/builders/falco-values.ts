@@ -1,0 +1,53 @@
+import type { FalcoSettings } from "../config/schema.ts";
+import { upstreamRuleset, type UpstreamRulesetName } from "../falco-rules/rulesets.ts";
+import { loadBaseValues } from "./base-values.ts";
+import { mergeValues, type PlainObject } from "./merge.ts";
+import { RULES_CONFIGMAP, RULES_MOUNT_PATH, sidekickUrl } from "./names.ts";
+
+export interface FalcoValuesInput {
+  /** Namespace of the sidekick Service Falco posts to. */
+  namespace: string;
+  falco: FalcoSettings;
+  /** Upstream rulesets falcoctl installs, in load order. */
+  rulesets: readonly UpstreamRulesetName[];
+  /** Checksum of the custom rules: a change rolls the DaemonSet. */
+  rulesChecksum: string;
+}
+
+export const RULES_CHECKSUM_ANNOTATION = "falco-stack/rules-checksum";
+
+/** Values for the falco chart: the base file, then the typed settings, then `falco.values`. */
+export function buildFalcoValues(input: FalcoValuesInput): PlainObject {
+  const { falco } = input;
+  const rulesFiles = [
+    ...input.rulesets.map((name) => `/etc/falco/${upstreamRuleset(name).fileName}`),
+    RULES_MOUNT_PATH,
+  ];
+  const volumes: PlainObject[] = [{ name: "custom-rules", configMap: { name: RULES_CONFIGMAP } }];
+  const volumeMounts: PlainObject[] = [{ name: "custom-rules", mountPath: RULES_MOUNT_PATH, readOnly: true }];
+  if (falco.airGapped && falco.driver === "modern_ebpf") {
+    // Chart 9.1.0 without falcoctl and without the driver loader loads the container plugin twice
+    // unless /etc/falco/config.d is shadowed (falcosecurity/charts#1057).
+    volumes.push({ name: "empty-config-d", emptyDir: {} });
+    volumeMounts.push({ name: "empty-config-d", mountPath: "/etc/falco/config.d" });
+  }
+  const refs = input.rulesets.map((name) => `${name}:${upstreamRuleset(name).version}`);
+  const falcoctl: PlainObject = falco.airGapped
+    ? { artifact: { install: { enabled: false }, follow: { enabled: false } } }
+    : { config: { artifact: { install: { refs }, follow: { refs } } } };
+
+  const typed: PlainObject = {
+    driver: { kind: falco.driver },
+    tty: falco.tty,
+    resources: falco.resources,
+    tolerations: falco.tolerations,
+    podAnnotations: { [RULES_CHECKSUM_ANNOTATION]: input.rulesChecksum },
+    mounts: { volumes, volumeMounts },
+    falcoctl,
+    falco: {
+      rules_files: rulesFiles,
+      http_output: { url: sidekickUrl(input.namespace) },
+    },
+  };
+  return mergeValues(loadBaseValues("falco"), typed, falco.values);
+}

@@ -1,0 +1,49 @@
+import type { SidekickSettings, UiSettings } from "../config/schema.ts";
+import { loadBaseValues } from "./base-values.ts";
+import { mergeValues, type PlainObject } from "./merge.ts";
+import { OUTPUTS_SECRET, REDIS_AUTH_SECRET, UI_AUTH_SECRET } from "./names.ts";
+
+export interface SidekickValuesInput {
+  sidekick: SidekickSettings;
+  ui: UiSettings;
+  /** Non-sensitive output settings, under the chart's `config:` block. */
+  outputsConfig: PlainObject;
+  /** Checksum of the outputs Secret: the chart's own checksum does not cover an existing Secret. */
+  outputsChecksum: string;
+}
+
+export const OUTPUTS_CHECKSUM_ANNOTATION = "falco-stack/outputs-checksum";
+
+/**
+ * A non-empty `webui.redis.password` is what makes the chart give Redis its envFrom and the
+ * wait-redis script its `-a`; the real password comes from the existing Secrets, which win.
+ */
+export const REDIS_PASSWORD_PLACEHOLDER = `from-secret-${REDIS_AUTH_SECRET}`;
+
+/** Values for the falcosidekick chart: the base file, then the typed settings, then `sidekick.values`. */
+export function buildSidekickValues(input: SidekickValuesInput): PlainObject {
+  const { sidekick, ui } = input;
+  const webui: PlainObject = ui.enabled
+    ? {
+        enabled: true,
+        replicaCount: ui.replicas,
+        // The chart tests `if .Values.webui.ttl`: the string "0" would be truthy.
+        ttl: ui.ttl === "0" ? 0 : ui.ttl,
+        existingSecret: UI_AUTH_SECRET,
+        redis: {
+          existingSecret: REDIS_AUTH_SECRET,
+          password: REDIS_PASSWORD_PLACEHOLDER,
+          storageEnabled: ui.storageEnabled,
+          storageSize: ui.storageSize,
+          ...(ui.storageClass !== undefined ? { storageClass: ui.storageClass } : {}),
+        },
+      }
+    : { enabled: false };
+  const typed: PlainObject = {
+    replicaCount: sidekick.replicas,
+    podAnnotations: { [OUTPUTS_CHECKSUM_ANNOTATION]: input.outputsChecksum },
+    config: { ...input.outputsConfig, existingSecret: OUTPUTS_SECRET },
+    webui,
+  };
+  return mergeValues(loadBaseValues("falcosidekick"), typed, sidekick.values);
+}
