@@ -55,7 +55,7 @@ function typeAndName(urn: string): string {
  * would, and returns every registered resource with its inputs, parent and explicit dependencies.
  */
 export async function runUnderMocks(
-  program: () => Record<string, unknown>,
+  program: () => Record<string, unknown> | Promise<Record<string, unknown>>,
   config: Record<string, string>,
   options: { stack?: string; secretKeys?: string[] } = {},
 ): Promise<ProgramRun> {
@@ -94,7 +94,7 @@ export async function runUnderMocks(
       return undefined;
     });
     // The engine drops undefined stack outputs; so does this helper.
-    outputs = Object.fromEntries(Object.entries(program()).filter(([, value]) => value !== undefined));
+    outputs = Object.fromEntries(Object.entries(await program()).filter(([, value]) => value !== undefined));
     return outputs;
   });
   // Like the engine at the end of a run: wait until every registration has reached the mocks.
