@@ -1,7 +1,9 @@
 import type { Bench, BenchFigure } from "./types.ts";
 
 /** Each bench module, in the order they run. Add a module here to include it in `npm run bench`. */
-const benches: Record<string, () => Promise<{ run: Bench }>> = {};
+const benches: Record<string, () => Promise<{ run: Bench }>> = {
+  stack: () => import("./stack.ts"),
+};
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);

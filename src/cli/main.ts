@@ -1,31 +1,44 @@
 import { Command, CommanderError } from "commander";
 import { ExitCode, UserError } from "./errors.ts";
-import { registerDeployCommand } from "./deploy.ts";
-import { registerRenderCommand } from "./render.ts";
-import { registerRulesCommands } from "./rules.ts";
-import { registerDemoCommand } from "./demo.ts";
-import { registerEventsCommand } from "./events.ts";
 
-/** Each command's action resolves to its exit code; main stores it so `bin/` can exit with it. */
+/** Each command's action sets its exit code here; main returns it so `bin/` can exit with it. */
 export type CommandResult = { exitCode: number };
 
-export function buildProgram(result: CommandResult): Command {
+type Register = (program: Command, result: CommandResult) => void;
+
+/**
+ * Command modules, loaded on demand: `render` should not pay for the Kubernetes and NATS clients
+ * that `demo` and `events` load.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  render: async () => (await import("./render.ts")).registerRenderCommand,
+  deploy: async () => (await import("./deploy.ts")).registerDeployCommand,
+  rules: async () => (await import("./rules.ts")).registerRulesCommands,
+  demo: async () => (await import("./demo.ts")).registerDemoCommand,
+  events: async () => (await import("./events.ts")).registerEventsCommand,
+};
+
+/** Builds the CLI with the named commands (all of them by default, e.g. for the top-level help). */
+export async function buildProgram(
+  result: CommandResult,
+  commands: readonly string[] = Object.keys(COMMANDS),
+): Promise<Command> {
   const program = new Command("falco-stack")
-    .description("Falco runtime security on Kubernetes: render, rules, demo and events")
+    .description("Falco runtime security on Kubernetes: render, deploy, rules, demo and events")
     .showHelpAfterError()
     .exitOverride();
-  registerRenderCommand(program, result);
-  registerDeployCommand(program, result);
-  registerRulesCommands(program, result);
-  registerDemoCommand(program, result);
-  registerEventsCommand(program, result);
+  for (const name of commands) {
+    const load = COMMANDS[name];
+    if (load) (await load())(program, result);
+  }
   return program;
 }
 
 /** Runs the CLI; returns the process exit code instead of exiting so tests can call it in-process. */
 export async function main(argv: readonly string[]): Promise<number> {
   const result: CommandResult = { exitCode: ExitCode.ok };
-  const program = buildProgram(result);
+  const requested = argv[2];
+  const program = await buildProgram(result, requested && requested in COMMANDS ? [requested] : undefined);
   try {
     await program.parseAsync([...argv]);
     return result.exitCode;
