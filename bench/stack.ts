@@ -25,7 +25,12 @@ export const run: Bench = async () => {
       process.execPath,
       [path.join(ROOT, "bin", "falco-stack.cjs"), "render", "--stack", "prod", "--out", out],
       {
-        env: { ...process.env, FALCO_STACK_SLACK_WEBHOOKURL: "https://hooks.slack.com/services/bench" },
+        env: {
+          ...process.env,
+          FALCO_STACK_SLACK_WEBHOOKURL: "https://hooks.slack.com/services/bench",
+          FALCO_STACK_ELASTICSEARCH_USERNAME: "falco",
+          FALCO_STACK_ELASTICSEARCH_PASSWORD: "bench",
+        },
         stdio: "ignore",
       },
     );

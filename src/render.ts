@@ -19,11 +19,13 @@ import { FALCO_CHART_REPO, FALCO_RELEASE, SIDEKICK_FULLNAME, SIDEKICK_RELEASE } 
 import { buildNetworkPolicies } from "./builders/network-policies.ts";
 import { buildSidekickValues } from "./builders/sidekick-values.ts";
 import { readStackConfig, type StackFileOptions } from "./config/stack-file.ts";
-import type { SecretPlaceholder } from "./outputs/index.ts";
+import {
+  isSecretPlaceholder,
+  PLACEHOLDER_MARKER,
+  secretEnvForRender,
+  type SecretPlaceholder,
+} from "./outputs/index.ts";
 import { prepareStack } from "./stack-plan.ts";
-
-/** Marks a value `render` could not know offline; `install.sh` refuses to apply a file holding one. */
-export const PLACEHOLDER_MARK = "FALCO-STACK-PLACEHOLDER";
 
 export interface RenderOptions extends StackFileOptions {
   /** Where secret output values may come from (`FALCO_STACK_<ENV NAME>`). Default: process.env. */
@@ -53,10 +55,6 @@ function cryptoRandomString(length: number): string {
   return result;
 }
 
-export function placeholderText(placeholder: SecretPlaceholder): string {
-  return `${PLACEHOLDER_MARK}(${placeholder.configKey}): set ${placeholder.env} before rendering, or run: ${placeholder.command}`;
-}
-
 function yamlDocument(header: string, value: unknown): string {
   return `${header}${stringify(value, { lineWidth: 0 })}`;
 }
@@ -78,16 +76,8 @@ export function renderStack(options: RenderOptions): RenderedStack {
   });
   const random = options.randomString ?? cryptoRandomString;
 
-  const placeholders: SecretPlaceholder[] = [];
-  const secretEnv: Record<string, string> = {};
-  for (const [name, value] of Object.entries(prepared.outputs.secretEnv)) {
-    if (typeof value === "string") {
-      secretEnv[name] = value;
-    } else {
-      placeholders.push(value);
-      secretEnv[name] = placeholderText(value);
-    }
-  }
+  const placeholders = Object.values(prepared.outputs.secretEnv).filter(isSecretPlaceholder);
+  const secretEnv = secretEnvForRender(prepared.outputs.secretEnv);
 
   const namespace = config.namespace;
   const falcoValues = buildFalcoValues({
@@ -157,9 +147,9 @@ function installScript(input: { namespace: string; falcoVersion: string; sidekic
 set -euo pipefail
 cd "$(dirname "$0")"
 
-if grep -q '${PLACEHOLDER_MARK}' manifests.yaml; then
+if grep -q '${PLACEHOLDER_MARKER}' manifests.yaml; then
   echo "manifests.yaml still holds placeholders for secret output settings:" >&2
-  grep -o '${PLACEHOLDER_MARK}([^)]*)' manifests.yaml | sort -u >&2
+  grep -o '${PLACEHOLDER_MARKER}([^)]*)' manifests.yaml | sort -u >&2
   echo "Set them as environment variables and render again (see the README)." >&2
   exit 1
 fi

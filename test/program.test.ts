@@ -13,10 +13,8 @@ import {
   type Registered,
 } from "./helpers/pulumi-mocks.ts";
 
-/** The secret prod needs: a committed stack file cannot hold it. */
-const PROD_SECRETS = {
-  "falco-stack:outputs.slack.webhookurl": "https://hooks.slack.com/services/T0/B0/secret",
-};
+/** The Slack secret prod declares with `<secret>`: a committed stack file cannot hold it. */
+const SLACK_URL = "https://hooks.slack.com/services/T0/B0/secret";
 
 async function runStack(stack: string, extra: Record<string, unknown> = {}): Promise<ProgramRun> {
   const { runProgram } = await import("../src/program.ts");
@@ -287,11 +285,13 @@ describe("the program under mocks: other stacks and edge configs", () => {
       string,
       Record<string, Record<string, unknown>>
     >;
+    const outputs = raw.outputs!;
     const withSecret = {
       ...raw,
       outputs: {
-        ...raw.outputs,
-        slack: { ...raw.outputs!.slack, webhookurl: PROD_SECRETS["falco-stack:outputs.slack.webhookurl"] },
+        ...outputs,
+        slack: { ...outputs.slack, webhookurl: SLACK_URL },
+        elasticsearch: { ...outputs.elasticsearch, username: "falco", password: "es-password" },
       },
     };
     const run = await runUnderMocks(runProgram, pulumiConfigFrom(withSecret), {
@@ -307,15 +307,16 @@ describe("the program under mocks: other stacks and edge configs", () => {
     assert.equal(at(sidekick, "webui.redis.storageSize"), "10Gi");
     assert.equal(at(sidekick, "webui.redis.storageClass"), "gp3");
     assert.ok(!JSON.stringify(sidekick).includes("hooks.slack.com"));
-    assert.equal(
-      (find(run, SECRET, "falco-stack-sidekick-outputs").inputs.stringData as Record<string, string>)
-        .SLACK_WEBHOOKURL,
-      PROD_SECRETS["falco-stack:outputs.slack.webhookurl"],
-    );
+    assert.ok(!JSON.stringify(sidekick).includes("es-password"));
+    assert.deepEqual(find(run, SECRET, "falco-stack-sidekick-outputs").inputs.stringData, {
+      SLACK_WEBHOOKURL: SLACK_URL,
+      ELASTICSEARCH_USERNAME: "falco",
+      ELASTICSEARCH_PASSWORD: "es-password",
+    });
     assert.deepEqual(run.outputs.demo, { enabled: false });
   });
 
-  it("stops prod without its secret, printing the exact command, and registers nothing", async () => {
+  it("stops prod without its secrets, printing the exact commands, and registers nothing", async () => {
     const { runProgram } = await import("../src/program.ts");
     const { error, registered } = await failureUnderMocks(
       runProgram,

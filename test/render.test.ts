@@ -8,14 +8,21 @@ import { parseAllDocuments, parse } from "yaml";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import { ConfigMap, Namespace, Pod, Secret } from "kubernetes-models/v1";
 import { main } from "../src/cli/main.ts";
+import { PLACEHOLDER_MARKER } from "../src/outputs/index.ts";
 import { readStackConfig } from "../src/config/stack-file.ts";
 import { runProgram } from "../src/program.ts";
-import { PLACEHOLDER_MARK, renderStack } from "../src/render.ts";
+import { renderStack } from "../src/render.ts";
 import { chartDefaults, unknownValuesKeys } from "./helpers/chart-values.ts";
 import { projectRoot } from "./helpers/shared.ts";
 import { pulumiConfigFrom, runUnderMocks } from "./helpers/pulumi-mocks.ts";
 
 const SLACK_URL = "https://hooks.slack.com/services/T0/B0/render-test";
+/** What a user exports to render prod with its secrets. */
+const PROD_ENV = {
+  FALCO_STACK_SLACK_WEBHOOKURL: SLACK_URL,
+  FALCO_STACK_ELASTICSEARCH_USERNAME: "falco",
+  FALCO_STACK_ELASTICSEARCH_PASSWORD: "es-render-password",
+};
 
 const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   "v1/Namespace": Namespace,
@@ -49,12 +56,22 @@ async function runCli(args: string[]): Promise<{ code: number; stdout: string; s
 describe("render uses the same values as the program", () => {
   for (const stack of ["dev", "staging", "prod"]) {
     it(`${stack}: rendered values equal the values passed to each Chart`, async () => {
-      const env = { FALCO_STACK_SLACK_WEBHOOKURL: SLACK_URL };
-      const rendered = renderStack({ stack, env });
+      const rendered = renderStack({ stack, env: PROD_ENV });
       const raw = readStackConfig({ stack }).raw as Record<string, Record<string, Record<string, unknown>>>;
       const config =
         stack === "prod"
-          ? { ...raw, outputs: { ...raw.outputs, slack: { ...raw.outputs!.slack, webhookurl: SLACK_URL } } }
+          ? {
+              ...raw,
+              outputs: {
+                ...raw.outputs,
+                slack: { ...raw.outputs!.slack, webhookurl: SLACK_URL },
+                elasticsearch: {
+                  ...raw.outputs!.elasticsearch,
+                  username: "falco",
+                  password: "es-render-password",
+                },
+              },
+            }
           : raw;
       const run = await runUnderMocks(runProgram, pulumiConfigFrom(config), { stack });
       const chart = (name: string) =>
@@ -132,26 +149,30 @@ describe("render output", () => {
     assert.ok(
       dev.files["manifests.yaml"]!.includes("WEBHOOK_ADDRESS: https://webhooks.app/data?token=LJDEM0"),
     );
-    const prod = renderStack({ stack: "prod", env: { FALCO_STACK_SLACK_WEBHOOKURL: SLACK_URL } });
+    const prod = renderStack({ stack: "prod", env: PROD_ENV });
+    assert.deepEqual(prod.placeholders, []);
     assert.ok(!prod.files["falcosidekick-values.yaml"]!.includes(SLACK_URL));
+    assert.ok(!prod.files["falcosidekick-values.yaml"]!.includes("es-render-password"));
+    assert.ok(prod.files["manifests.yaml"]!.includes("ELASTICSEARCH_PASSWORD: es-render-password"));
     assert.ok(!prod.files["falco-values.yaml"]!.includes(SLACK_URL));
     assert.ok(prod.files["manifests.yaml"]!.includes(`SLACK_WEBHOOKURL: ${SLACK_URL}`));
   });
 
   it("writes a marked placeholder for a secret it cannot know, and install.sh refuses it", () => {
     const prod = renderStack({ stack: "prod", env: {} });
-    assert.deepEqual(
-      prod.placeholders.map((p) => p.configKey),
-      ["falco-stack:outputs.slack.webhookurl"],
-    );
+    assert.deepEqual(prod.placeholders.map((p) => p.configKey).sort(), [
+      "falco-stack:outputs.elasticsearch.password",
+      "falco-stack:outputs.elasticsearch.username",
+      "falco-stack:outputs.slack.webhookurl",
+    ]);
     const manifests = prod.files["manifests.yaml"]!;
     assert.match(
       manifests,
       new RegExp(
-        `SLACK_WEBHOOKURL: "?${PLACEHOLDER_MARK}\\(falco-stack:outputs\\.slack\\.webhookurl\\): set FALCO_STACK_SLACK_WEBHOOKURL`,
+        `SLACK_WEBHOOKURL: "?${PLACEHOLDER_MARKER}\\(falco-stack:outputs\\.slack\\.webhookurl\\): set FALCO_STACK_SLACK_WEBHOOKURL`,
       ),
     );
-    assert.ok(prod.files["install.sh"]!.includes(`grep -q '${PLACEHOLDER_MARK}' manifests.yaml`));
+    assert.ok(prod.files["install.sh"]!.includes(`grep -q '${PLACEHOLDER_MARKER}' manifests.yaml`));
   });
 
   it("writes an install script that applies our objects, then falcosidekick, then Falco, at the pinned versions", () => {

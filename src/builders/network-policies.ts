@@ -1,0 +1,126 @@
+/**
+ * Ingress NetworkPolicies for falcosidekick, its UI and the UI's Redis. The UI API accepts POST without
+ * auth upstream, so reachability is the only guard. Egress stays open: outputs go to many places.
+ *
+ * Pod labels are the charts' selector labels: `app.kubernetes.io/name` is the chart name (no
+ * nameOverride is used), `app.kubernetes.io/instance` the Helm release name, and the sidekick chart adds
+ * `app.kubernetes.io/component` core / ui / ui-redis (falcosidekick 0.14.0 deployment*.yaml, falco 9.1.0
+ * pod-template.tpl).
+ */
+
+export const SIDEKICK_POLICY_PORT = 2801;
+export const UI_POLICY_PORT = 2802;
+export const REDIS_POLICY_PORT = 6379;
+
+export type Labels = Record<string, string>;
+
+export interface NetworkPolicyPort {
+  protocol: "TCP";
+  port: number;
+}
+
+export interface NetworkPolicyIngressRule {
+  from: object[];
+  ports: NetworkPolicyPort[];
+}
+
+export interface NetworkPolicyManifest {
+  apiVersion: "networking.k8s.io/v1";
+  kind: "NetworkPolicy";
+  metadata: { name: string; namespace: string; labels: Labels };
+  spec: {
+    podSelector: { matchLabels: Labels };
+    policyTypes: ["Ingress"];
+    ingress: NetworkPolicyIngressRule[];
+  };
+}
+
+export interface NetworkPolicyOptions {
+  /** Where falco, sidekick, UI and Redis live. */
+  namespace: string;
+  uiEnabled: boolean;
+  /**
+   * Extra sources allowed to reach the UI port (NetworkPolicyPeer objects), added to the default: every pod
+   * of the namespace. `kubectl port-forward` needs no rule: the kubelet enters the pod's network namespace
+   * and connects to localhost there, which NetworkPolicy does not filter.
+   */
+  uiAllowedFrom?: object[];
+  /** Extra sources allowed to reach sidekick's port, e.g. a Prometheus scraping /metrics from another namespace. */
+  sidekickAllowedFrom?: object[];
+  /** The sidekick chart's fullnameOverride, "falcosidekick": names the policies after the objects they guard. */
+  sidekickFullname: string;
+  /** The sidekick Helm release name (`app.kubernetes.io/instance`); defaults to sidekickFullname. */
+  sidekickInstance?: string;
+  /** The falco Helm release name (`app.kubernetes.io/instance` of the Falco pods), "falco". */
+  falcoInstance: string;
+}
+
+const POLICY_LABELS: Labels = {
+  "app.kubernetes.io/part-of": "falco-stack",
+  "app.kubernetes.io/managed-by": "falco-stack",
+};
+
+function sidekickPods(instance: string, component: "core" | "ui" | "ui-redis"): Labels {
+  return {
+    "app.kubernetes.io/name": "falcosidekick",
+    "app.kubernetes.io/instance": instance,
+    "app.kubernetes.io/component": component,
+  };
+}
+
+function policy(
+  name: string,
+  namespace: string,
+  podLabels: Labels,
+  from: object[],
+  port: number,
+): NetworkPolicyManifest {
+  return {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: { name, namespace, labels: { ...POLICY_LABELS } },
+    spec: {
+      podSelector: { matchLabels: podLabels },
+      policyTypes: ["Ingress"],
+      ingress: [{ from, ports: [{ protocol: "TCP", port }] }],
+    },
+  };
+}
+
+/**
+ * sidekick (2801) only from Falco pods and the UI pods; UI (2802) from the namespace plus `uiAllowedFrom`;
+ * Redis (6379) only from the UI pods (its wait-redis init container included). Kubelet probes are not
+ * affected: CNIs let the node reach its own pods.
+ */
+export function buildNetworkPolicies(options: NetworkPolicyOptions): NetworkPolicyManifest[] {
+  const { namespace, sidekickFullname } = options;
+  const instance = options.sidekickInstance ?? sidekickFullname;
+  const falcoPods: Labels = {
+    "app.kubernetes.io/name": "falco",
+    "app.kubernetes.io/instance": options.falcoInstance,
+  };
+  const uiPods = sidekickPods(instance, "ui");
+
+  const sidekickFrom: object[] = [{ podSelector: { matchLabels: falcoPods } }];
+  if (options.uiEnabled) sidekickFrom.push({ podSelector: { matchLabels: uiPods } });
+  sidekickFrom.push(...(options.sidekickAllowedFrom ?? []));
+
+  const policies = [
+    policy(sidekickFullname, namespace, sidekickPods(instance, "core"), sidekickFrom, SIDEKICK_POLICY_PORT),
+  ];
+  if (options.uiEnabled) {
+    // An empty podSelector in a peer means every pod of the policy's own namespace (falcosidekick included).
+    const uiFrom: object[] = [{ podSelector: {} }, ...(options.uiAllowedFrom ?? [])];
+    policies.push(policy(`${sidekickFullname}-ui`, namespace, uiPods, uiFrom, UI_POLICY_PORT));
+    policies.push(
+      policy(
+        `${sidekickFullname}-ui-redis`,
+        namespace,
+        sidekickPods(instance, "ui-redis"),
+        [{ podSelector: { matchLabels: uiPods } }],
+        REDIS_POLICY_PORT,
+      ),
+    );
+  }
+  return policies;
+}

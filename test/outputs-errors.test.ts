@@ -1,0 +1,340 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { ConfigError, type ConfigIssue } from "../src/config/errors.ts";
+import { OUTPUT_NAMES, PRIORITIES, planOutputs, type PlanOptions } from "../src/outputs/index.ts";
+
+/** The issues planOutputs reports for `raw`; fails the test when it does not throw a ConfigError. */
+function issuesOf(raw: unknown, options: PlanOptions = { missingSecret: "error" }): ConfigIssue[] {
+  try {
+    planOutputs(raw, options);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
+    assert.match(error.message, /^invalid stack configuration \(nothing was deployed\):/);
+    return [...error.issues];
+  }
+  assert.fail("planOutputs accepted the config");
+}
+
+/** The single issue's message, after checking it names `key`. */
+function onlyIssue(raw: unknown, key: string, options?: PlanOptions): string {
+  const issues = issuesOf(raw, options);
+  assert.equal(issues.length, 1, JSON.stringify(issues, null, 2));
+  assert.equal(issues[0]?.key, key);
+  return issues[0]?.message ?? "";
+}
+
+describe("outputs, bad input: unknown output name", () => {
+  it("lists the known outputs and suggests the closest", () => {
+    const message = onlyIssue(
+      { slak: { webhookurl: "https://hooks.slack.com/x" } },
+      "falco-stack:outputs.slak",
+    );
+    for (const name of OUTPUT_NAMES) assert.ok(message.includes(name), `${name} not listed`);
+    assert.match(message, /did you mean "slack"\?/);
+    assert.match(
+      onlyIssue({ elasticsearh: {} }, "falco-stack:outputs.elasticsearh"),
+      /did you mean "elasticsearch"/,
+    );
+    assert.match(
+      onlyIssue({ googlechta: {} }, "falco-stack:outputs.googlechta"),
+      /did you mean "googlechat"/,
+    );
+  });
+
+  it("no wild guess for a name far from every output", () => {
+    assert.doesNotMatch(onlyIssue({ xyzzyplugh: {} }, "falco-stack:outputs.xyzzyplugh"), /did you mean/);
+  });
+
+  it("another output the chart knows points to the passthrough key", () => {
+    assert.match(onlyIssue({ teams: {} }, "falco-stack:outputs.teams"), /falco-stack:outputs\.extra\.teams/);
+  });
+});
+
+describe("outputs, bad input: missing essential key", () => {
+  const cases: [string, Record<string, unknown>, string][] = [
+    ["kafka without topic", { kafka: { hostport: "kafka:9092" } }, "falco-stack:outputs.kafka.topic"],
+    [
+      "kafka with an empty topic",
+      { kafka: { hostport: "kafka:9092", topic: "" } },
+      "falco-stack:outputs.kafka.topic",
+    ],
+    ["smtp without to", { smtp: { hostport: "smtp:25", from: "a@b.io" } }, "falco-stack:outputs.smtp.to"],
+    ["aws without bucket", { aws: { region: "eu-west-1" } }, "falco-stack:outputs.aws.s3.bucket"],
+    ["aws without region", { aws: { s3: { bucket: "falco-events" } } }, "falco-stack:outputs.aws.region"],
+    ["loki without hostport", { loki: { minimumpriority: "notice" } }, "falco-stack:outputs.loki.hostport"],
+    ["an empty nats block", { nats: null }, "falco-stack:outputs.nats.hostport"],
+  ];
+  for (const [title, raw, key] of cases) {
+    it(title, () => {
+      assert.match(onlyIssue(raw, key), /is required/);
+    });
+  }
+
+  it("a missing sensitive essential key names the key and the exact command to set it", () => {
+    const message = onlyIssue({ slack: { channel: "#x" } }, "falco-stack:outputs.slack.webhookurl", {
+      missingSecret: "error",
+      stack: "prod",
+    });
+    assert.ok(
+      message.includes(
+        "pulumi config set --secret --path 'falco-stack:outputs.slack.webhookurl' --stack prod",
+      ),
+    );
+  });
+
+  it("grafana needs both hostport and apikey", () => {
+    const issues = issuesOf({ grafana: { minimumpriority: "warning" } });
+    assert.deepEqual(
+      issues.map((issue) => issue.key),
+      ["falco-stack:outputs.grafana.hostport", "falco-stack:outputs.grafana.apikey"],
+    );
+  });
+});
+
+describe("outputs, bad input: minimumpriority", () => {
+  it("lists the allowed values", () => {
+    const message = onlyIssue(
+      { webhook: { address: "http://x:8080", minimumpriority: "warn" } },
+      "falco-stack:outputs.webhook.minimumpriority",
+    );
+    for (const priority of PRIORITIES) assert.ok(message.includes(priority), `${priority} not listed`);
+    assert.match(message, /"warn"/);
+  });
+
+  it("names the nested key for AWS S3", () => {
+    onlyIssue(
+      { aws: { region: "eu-west-1", s3: { bucket: "falco-events", minimumpriority: 3 } } },
+      "falco-stack:outputs.aws.s3.minimumpriority",
+    );
+  });
+
+  it("accepts Falco's info alias and any letter case, normalised", () => {
+    const plan = planOutputs(
+      {
+        webhook: { address: "http://x:8080", minimumpriority: "info" },
+        nats: { hostport: "nats://n:4222", minimumpriority: "WARNING" },
+      },
+      { missingSecret: "error" },
+    );
+    assert.deepEqual(plan.enabled, [
+      { name: "webhook", minimumpriority: "informational" },
+      { name: "nats", minimumpriority: "warning" },
+    ]);
+  });
+});
+
+describe("outputs, bad input: shapes of addresses", () => {
+  const cases: [string, Record<string, unknown>, string, RegExp][] = [
+    ["nats without scheme", { nats: { hostport: "nats.nats:4222" } }, "nats.hostport", /nats:\/\/host:4222/],
+    ["nats over http", { nats: { hostport: "http://nats:4222" } }, "nats.hostport", /nats:\/\//],
+    [
+      "smtp without port",
+      { smtp: { hostport: "smtp.example.com", from: "a@b.io", to: "c@d.io" } },
+      "smtp.hostport",
+      /port/,
+    ],
+    [
+      "smtp with scheme",
+      { smtp: { hostport: "smtp://mail:25", from: "a@b.io", to: "c@d.io" } },
+      "smtp.hostport",
+      /without a scheme/,
+    ],
+    [
+      "smtp bad recipient",
+      { smtp: { hostport: "mail:25", from: "a@b.io", to: "c@d.io, nobody" } },
+      "smtp.to",
+      /"nobody"/,
+    ],
+    [
+      "webhook over ftp",
+      { webhook: { address: "ftp://files/x" } },
+      "webhook.address",
+      /http:\/\/ or https:\/\//,
+    ],
+    ["loki without scheme", { loki: { hostport: "loki:3100" } }, "loki.hostport", /http/],
+    [
+      "elasticsearch with credentials in the URL",
+      { elasticsearch: { hostport: "https://u:p@es:9200" } },
+      "elasticsearch.hostport",
+      /must not carry credentials/,
+    ],
+    ["grafana not a URL", { grafana: { hostport: "grafana", apikey: "k" } }, "grafana.hostport", /URL/],
+    [
+      "slack over http",
+      { slack: { webhookurl: "http://hooks.slack.com/x" } },
+      "slack.webhookurl",
+      /https:\/\//,
+    ],
+    [
+      "mqtt with another scheme",
+      { mqtt: { broker: "mqtt://broker:1883" } },
+      "mqtt.broker",
+      /tcp:\/\/ or ssl:\/\//,
+    ],
+    ["mqtt without port", { mqtt: { broker: "tcp://broker" } }, "mqtt.broker", /port/],
+    [
+      "kafka broker with scheme",
+      { kafka: { hostport: "kafka://k:9092", topic: "t" } },
+      "kafka.hostport",
+      /without a scheme/,
+    ],
+    ["kafka bad port", { kafka: { hostport: "k:9092,k2:99999", topic: "t" } }, "kafka.hostport", /k2:99999/],
+    [
+      "aws bad region",
+      { aws: { region: "europe", s3: { bucket: "falco-events" } } },
+      "aws.region",
+      /eu-west-1/,
+    ],
+    [
+      "aws bad bucket",
+      { aws: { region: "eu-west-1", s3: { bucket: "Falco_Events" } } },
+      "aws.s3.bucket",
+      /bucket/,
+    ],
+    [
+      "boolean as something else",
+      { nats: { hostport: "nats://n:4222", checkcert: "yes" } },
+      "nats.checkcert",
+      /true or false/,
+    ],
+    ["qos out of range", { mqtt: { broker: "tcp://b:1883", qos: 3 } }, "mqtt.qos", /0 to 2/],
+    [
+      "enum value",
+      { kafka: { hostport: "k:9092", topic: "t", sasl: "OAUTH" } },
+      "kafka.sasl",
+      /PLAIN, SCRAM_SHA256, SCRAM_SHA512/,
+    ],
+    [
+      "header value with ':' for webhook",
+      { webhook: { address: "http://x:1", customHeaders: { A: "b:c" } } },
+      "webhook.customHeaders",
+      /":"/,
+    ],
+  ];
+  for (const [title, raw, key, pattern] of cases) {
+    it(title, () => {
+      assert.match(onlyIssue(raw, `falco-stack:outputs.${key}`), pattern);
+    });
+  }
+});
+
+describe("outputs, bad input: unknown key under an output", () => {
+  it("lists the allowed keys and suggests the chart's spelling", () => {
+    const message = onlyIssue(
+      { webhook: { address: "http://x:1", customheaders: "A:b" } },
+      "falco-stack:outputs.webhook.customheaders",
+    );
+    assert.match(message, /address, method, customHeaders, mutualtls, checkcert, minimumpriority/);
+    assert.match(message, /did you mean "customHeaders"/);
+  });
+
+  it("a chart key refused on purpose says why", () => {
+    assert.match(
+      onlyIssue(
+        { grafana: { hostport: "http://grafana:3000", apikey: "k", customheaders: "A:b" } },
+        "falco-stack:outputs.grafana.customheaders",
+      ),
+      /not supported: falcosidekick 2\.32\.0 does not read GRAFANA_CUSTOMHEADERS/,
+    );
+  });
+
+  it("works for nested blocks", () => {
+    const message = onlyIssue(
+      { elasticsearch: { hostport: "http://es:9200", batching: { size: 10 } } },
+      "falco-stack:outputs.elasticsearch.batching.size",
+    );
+    assert.match(message, /enabled, batchsize, flushinterval/);
+  });
+
+  it("an output block that is not a map", () => {
+    assert.match(
+      onlyIssue({ slack: "https://hooks.slack.com/x" }, "falco-stack:outputs.slack"),
+      /must be a map of Slack settings/,
+    );
+  });
+});
+
+describe("outputs, bad input: passthrough misuse", () => {
+  it("extra must be a map", () => {
+    onlyIssue({ extra: ["teams"] }, "falco-stack:outputs.extra");
+  });
+
+  it("extra may not redefine a typed output", () => {
+    assert.match(
+      onlyIssue({ extra: { nats: { hostport: "nats://n:4222" } } }, "falco-stack:outputs.extra.nats"),
+      /falco-stack:outputs\.nats/,
+    );
+  });
+
+  it("extra may not touch what the typed AWS output manages", () => {
+    assert.match(
+      onlyIssue({ extra: { aws: { s3: { bucket: "b" } } } }, "falco-stack:outputs.extra.aws.s3"),
+      /managed by falco-stack:outputs\.aws/,
+    );
+    onlyIssue({ extra: { aws: { secretaccesskey: "x" } } }, "falco-stack:outputs.extra.aws.secretaccesskey");
+  });
+
+  it("extra only takes outputs of the chart, with a suggestion", () => {
+    assert.match(
+      onlyIssue({ extra: { tems: {} } }, "falco-stack:outputs.extra.tems"),
+      /did you mean "teams"/,
+    );
+    assert.match(
+      onlyIssue({ extra: { existingSecret: "mine" } }, "falco-stack:outputs.extra.existingSecret"),
+      /falco-stack:sidekick\.values/,
+    );
+  });
+
+  it("each passthrough output must be a map", () => {
+    onlyIssue(
+      { extra: { teams: "https://outlook.office.com/webhook/x" } },
+      "falco-stack:outputs.extra.teams",
+    );
+  });
+});
+
+describe("outputs, bad input: reported together, nothing planned", () => {
+  it("every issue of every output comes in one error", () => {
+    const issues = issuesOf({
+      slak: {},
+      kafka: { hostport: "k:9092" },
+      nats: { hostport: "nats.nats:4222" },
+      webhook: { address: "http://x:1", minimumpriority: "loud" },
+      extra: { nats: {} },
+    });
+    assert.deepEqual(
+      issues.map((issue) => issue.key),
+      [
+        "falco-stack:outputs.slak",
+        "falco-stack:outputs.kafka.topic",
+        "falco-stack:outputs.nats.hostport",
+        "falco-stack:outputs.webhook.minimumpriority",
+        "falco-stack:outputs.extra.nats",
+      ],
+    );
+  });
+
+  it("outputs must be a map", () => {
+    assert.match(onlyIssue("slack", "falco-stack:outputs"), /map from output name/);
+  });
+
+  it("a setting that is not text cannot be a secret", () => {
+    assert.match(
+      onlyIssue(
+        { nats: { hostport: "nats://n:4222", checkcert: { secure: "v1:abc" } } },
+        "falco-stack:outputs.nats.checkcert",
+        {
+          missingSecret: "placeholder",
+        },
+      ),
+      /cannot be a secret/,
+    );
+  });
+
+  it("acknowledgePlaintext must be a boolean", () => {
+    onlyIssue(
+      { nats: { hostport: "nats://n:4222", acknowledgePlaintext: "sure" } },
+      "falco-stack:outputs.nats.acknowledgePlaintext",
+    );
+  });
+});
