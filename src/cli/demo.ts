@@ -1,4 +1,180 @@
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
+import { FeedUnavailableError, type EventFeed } from "../events/feed.ts";
+import { logFeed } from "../events/log-feed.ts";
+import { natsFeed } from "../events/nats.ts";
+import { UiClient, UiRequestError, uiFeed } from "../events/ui.ts";
+import { formatDemoTable, formatMissing, formatVerdict } from "../demo/report.ts";
+import { DemoPodNotReadyError, runDemoScenario } from "../demo/runner.ts";
+import { DEMO_KNOWN_OUTPUTS } from "../demo/scenario.ts";
+import {
+  DemoSetupError,
+  readOutputsFile,
+  readPulumiStackOutputs,
+  resolveDemoSettings,
+  type DemoFlags,
+  type DemoSettings,
+  type StackOutputs,
+} from "../demo/stack.ts";
+import { KubeError } from "../k8s/errors.ts";
+import type { ForwardedPort } from "../k8s/port-forward.ts";
+import { ExitCode, UserError } from "./errors.ts";
+import { positiveNumber, processIo, type CliIo } from "./events.ts";
 import type { CommandResult } from "./main.ts";
 
-export function registerDemoCommand(_program: Command, _result: CommandResult): void {}
+interface DemoOptions {
+  stack?: string;
+  via: "logs" | "ui" | "nats";
+  timeout: string;
+  context?: string;
+  outputsFile?: string;
+  namespace?: string;
+  falcoSelector?: string;
+  falcoContainer?: string;
+  demoNamespace?: string;
+  pod?: string;
+  container?: string;
+  uiUrl?: string;
+  user?: string;
+  password?: string;
+  nats?: string;
+  subject?: string;
+}
+
+export function registerDemoCommand(program: Command, result: CommandResult, io: CliIo = processIo): void {
+  program
+    .command("demo")
+    .description("trigger the demo detections in the demo pod and wait until they arrive")
+    .option("--stack <name>", "Pulumi stack whose outputs describe the deployment")
+    .addOption(
+      new Option("--via <channel>", "where to wait for the detections")
+        .choices(["logs", "ui", "nats"])
+        .default("logs"),
+    )
+    .option("--timeout <seconds>", "how long to wait for the detections", "60")
+    .option("--context <name>", "kubeconfig context (default: the current one)")
+    .option(
+      "--outputs-file <file>",
+      "saved `pulumi stack output --json --show-secrets` instead of running pulumi",
+    )
+    .option("--namespace <ns>", "namespace of the Falco pods")
+    .option("--falco-selector <selector>", "label selector of the Falco pods")
+    .option("--falco-container <name>", "container name in the Falco pods")
+    .option("--demo-namespace <ns>", "namespace of the demo pod")
+    .option("--pod <name>", "demo pod name")
+    .option("--container <name>", "demo container name (default: the pod name)")
+    .option("--ui-url <url>", "falcosidekick UI URL when you port-forward it yourself")
+    .option("--user <login>", "UI login (default: the stack output uiUser)")
+    .option("--password <password>", "UI password (default: the stack output uiPassword)")
+    .option("--nats <url>", "NATS server falcosidekick publishes to (port-forwarded), for --via nats")
+    .option("--subject <subject>", "NATS subject (default falco.>)")
+    .action(async (options: DemoOptions) => {
+      result.exitCode = await runDemoCommand(options, io);
+    });
+}
+
+async function runDemoCommand(options: DemoOptions, io: CliIo): Promise<number> {
+  const settings = await loadSettings(options);
+  for (const warning of settings.warnings) io.stderr(`warning: ${warning}\n`);
+  const progress = (line: string): void => {
+    io.stderr(`${line}\n`);
+  };
+  let forwarded: ForwardedPort | undefined;
+  try {
+    // Loaded on use: @kubernetes/client-node takes seconds to import, and other commands never need it.
+    const [{ loadKubeConfig }, { KubeDemoCluster }, { falcoLogLines }, { forwardServicePort }] =
+      await Promise.all([
+        import("../k8s/kube.ts"),
+        import("../k8s/demo-cluster.ts"),
+        import("../k8s/falco-logs.ts"),
+        import("../k8s/port-forward.ts"),
+      ]);
+    const kc = loadKubeConfig(options.context);
+    const cluster = new KubeDemoCluster(kc);
+    let feed: EventFeed;
+    if (settings.via === "nats" && settings.nats) {
+      feed = natsFeed({ url: settings.nats.url, subject: settings.nats.subject });
+    } else if (settings.via === "ui" && settings.ui) {
+      let url = settings.ui.url;
+      if (!url) {
+        forwarded = await forwardServicePort(
+          kc,
+          settings.ui.namespace,
+          settings.ui.serviceName,
+          settings.ui.port,
+        );
+        progress(
+          `port-forwarding svc/${settings.ui.serviceName} (${settings.ui.namespace}) to ${forwarded.url}`,
+        );
+        url = forwarded.url;
+      }
+      feed = uiFeed({
+        client: new UiClient({ url, user: settings.ui.user, password: settings.ui.password }),
+      });
+    } else {
+      // Kubelet timestamps on the lines; a little history covers clock skew between us and the nodes.
+      const since = new Date(Date.now() - 30_000);
+      feed = logFeed(falcoLogLines(kc, settings.falcoPods, since), { knownOutputs: DEMO_KNOWN_OUTPUTS });
+    }
+    const report = await runDemoScenario({
+      cluster,
+      feed,
+      target: settings.target,
+      timeoutMs: settings.timeoutMs,
+      progress,
+    });
+    io.stdout(`${formatDemoTable(report)}\n`);
+    const hints = formatMissing(report, {
+      falcoNamespace: settings.falcoPods.namespace,
+      falcoLabelSelector: settings.falcoPods.labelSelector,
+      falcoContainer: settings.falcoPods.container,
+    });
+    io.stdout(`${[formatVerdict(report), ...hints].join("\n")}\n`);
+    if (report.ok) return ExitCode.ok;
+    return report.feedFailure ? ExitCode.usage : ExitCode.failed;
+  } catch (error) {
+    if (error instanceof DemoPodNotReadyError) throw new UserError(error.message, ExitCode.failed);
+    if (
+      error instanceof KubeError ||
+      error instanceof FeedUnavailableError ||
+      error instanceof UiRequestError
+    ) {
+      throw new UserError(error.message, ExitCode.usage);
+    }
+    throw error;
+  } finally {
+    await forwarded?.close();
+  }
+}
+
+async function loadSettings(options: DemoOptions): Promise<DemoSettings> {
+  const flags: DemoFlags = {
+    stack: options.stack,
+    via: options.via,
+    timeoutSeconds: positiveNumber("--timeout", options.timeout),
+    namespace: options.namespace,
+    falcoSelector: options.falcoSelector,
+    falcoContainer: options.falcoContainer,
+    demoNamespace: options.demoNamespace,
+    pod: options.pod,
+    container: options.container,
+    uiUrl: options.uiUrl,
+    user: options.user,
+    password: options.password,
+    nats: options.nats,
+    subject: options.subject,
+  };
+  try {
+    if (options.stack === undefined && options.outputsFile === undefined && options.pod === undefined) {
+      throw new DemoSetupError(
+        "say which deployment: --stack NAME (reads its outputs with the pulumi CLI), --outputs-file FILE, or --pod NAME with the other flags",
+      );
+    }
+    let outputs: StackOutputs | undefined;
+    if (options.outputsFile !== undefined) outputs = await readOutputsFile(options.outputsFile);
+    else if (options.stack !== undefined) outputs = await readPulumiStackOutputs(options.stack);
+    return resolveDemoSettings(outputs, flags);
+  } catch (error) {
+    if (error instanceof DemoSetupError) throw new UserError(error.message, ExitCode.usage);
+    throw error;
+  }
+}

@@ -1,0 +1,74 @@
+import type { Channel } from "../events/feed.ts";
+import { formatSeconds, type DemoReport, type DetectionResult } from "./runner.ts";
+
+/** Facts the hints for missing detections refer to. */
+export interface HintContext {
+  falcoNamespace?: string;
+  falcoLabelSelector?: string;
+  falcoContainer?: string;
+}
+
+/** The final table: step, rule, priority, channel, latency (or MISSING). */
+export function formatDemoTable(report: DemoReport): string {
+  const header = ["STEP", "RULE", "PRIORITY", "CHANNEL", "LATENCY"];
+  const rows = report.results.map((result) => [
+    result.step.title,
+    result.expected.rule,
+    result.event?.priority ?? result.expected.priority,
+    report.channel,
+    result.latencyMs !== undefined ? formatSeconds(result.latencyMs) : "MISSING",
+  ]);
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column].length)),
+  );
+  const line = (cells: string[]): string =>
+    cells
+      .map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column])))
+      .join("  ");
+  return [line(header), ...rows.map(line)].join("\n");
+}
+
+/** One line per missing detection: what was expected and what to check. */
+export function formatMissing(report: DemoReport, context: HintContext = {}): string[] {
+  const lines: string[] = [];
+  for (const result of report.results) {
+    if (result.event) continue;
+    lines.push(`missing: "${result.expected.rule}" (${result.expected.priority}) after ${result.step.title}`);
+    for (const hint of hintsFor(result, report, context)) lines.push(`  - ${hint}`);
+  }
+  if (report.feedFailure)
+    lines.push(`the ${report.channel} channel failed while waiting: ${report.feedFailure}`);
+  if (report.problems.length > 0) {
+    lines.push(
+      `${report.problems.length} message(s) on the channel were not valid events, e.g.: ${report.problems[0]}`,
+    );
+  }
+  return lines;
+}
+
+export function formatVerdict(report: DemoReport): string {
+  const found = report.results.filter((result) => result.event).length;
+  return report.ok
+    ? `all ${found} expected detections arrived via ${report.channel}`
+    : `${report.results.length - found} of ${report.results.length} expected detections missing after ${formatSeconds(report.timeoutMs)}`;
+}
+
+function hintsFor(result: DetectionResult, report: DemoReport, context: HintContext): string[] {
+  const hints: string[] = [];
+  if (result.trigger && !result.trigger.ok) {
+    hints.push(
+      `the trigger itself failed (${result.trigger.message ?? `exit ${result.trigger.exitCode}`}): nothing to detect`,
+    );
+  }
+  hints.push(`the rule comes from ${result.expected.ruleOrigin}: is it loaded?`);
+  const ns = context.falcoNamespace ?? "falco";
+  const selector = context.falcoLabelSelector ?? "app.kubernetes.io/name=falco";
+  const logs = `kubectl -n ${ns} logs -l ${selector}${context.falcoContainer ? ` -c ${context.falcoContainer}` : ""} --since=10m | grep "${result.expected.rule}"`;
+  const channelHint: Record<Channel, string> = {
+    logs: `look for it in the Falco logs on the demo pod's node: ${logs}; a longer --timeout helps on a busy node`,
+    nats: `falcosidekick must have the nats output with minimumpriority at or below ${result.expected.priority.toLowerCase()}, publishing to the server --nats points at (subject falco.${result.expected.priority.toLowerCase()}.*); check Falco saw it: ${logs}`,
+    ui: `falcosidekick must have the webui output with minimumpriority at or below ${result.expected.priority.toLowerCase()}; check Falco saw it: ${logs}`,
+  };
+  hints.push(channelHint[report.channel]);
+  return hints;
+}

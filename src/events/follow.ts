@@ -1,0 +1,74 @@
+import { formatEventJson, formatEventLine } from "./format.ts";
+import { errorMessage, type EventFeed } from "./feed.ts";
+import { isAtLeast, type Priority } from "./model.ts";
+
+export interface FollowOptions {
+  feed: EventFeed;
+  /** Stop after this many events (after the priority filter). */
+  count?: number;
+  /** Stop after this long. */
+  timeoutMs?: number;
+  /** Show only events at least this severe. */
+  minimumPriority?: Priority;
+  json: boolean;
+  /** Where each event line goes (stdout). */
+  writeLine(line: string): void;
+  /** Where notices go (stderr). */
+  notice(line: string): void;
+  /** Ends following early (Ctrl-C). */
+  signal?: AbortSignal;
+}
+
+export type FollowOutcome =
+  | { reason: "count"; received: number }
+  | { reason: "timeout"; received: number }
+  | { reason: "stopped"; received: number }
+  | { reason: "failed"; received: number; error: string };
+
+/** Prints events as they arrive until the count, the timeout, an abort or a feed failure. */
+export async function followEvents(options: FollowOptions): Promise<FollowOutcome> {
+  const { feed } = options;
+  let received = 0;
+  let finish: (outcome: FollowOutcome) => void = () => undefined;
+  const done = new Promise<FollowOutcome>((resolve) => {
+    finish = resolve;
+  });
+  let finished = false;
+  const end = (outcome: FollowOutcome): void => {
+    if (finished) return;
+    finished = true;
+    finish(outcome);
+  };
+
+  await feed.start({
+    event(event) {
+      if (finished) return;
+      if (options.minimumPriority && !isAtLeast(event.priority, options.minimumPriority)) return;
+      received += 1;
+      options.writeLine(options.json ? formatEventJson(event) : formatEventLine(event));
+      if (options.count !== undefined && received >= options.count) end({ reason: "count", received });
+    },
+    problem(message) {
+      if (!finished) options.notice(`skipped: ${message}`);
+    },
+    failed(error) {
+      end({ reason: "failed", received, error: errorMessage(error) });
+    },
+  });
+  options.notice(`following ${feed.description}`);
+
+  const timer =
+    options.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => end({ reason: "timeout", received }), options.timeoutMs);
+  const onAbort = (): void => end({ reason: "stopped", received });
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  if (options.signal?.aborted) onAbort();
+  try {
+    return await done;
+  } finally {
+    if (timer) clearTimeout(timer);
+    options.signal?.removeEventListener("abort", onAbort);
+    await feed.stop();
+  }
+}

@@ -1,0 +1,104 @@
+import { PassThrough } from "node:stream";
+import { CoreV1Api, Exec, type KubeConfig, type V1Pod, type V1Status } from "@kubernetes/client-node";
+import type { DemoTarget } from "../demo/match.ts";
+import type { DemoCluster, ExecResult, PodStatus } from "../demo/runner.ts";
+import type { TriggerStep } from "../demo/scenario.ts";
+import { KubeError, isNotFound, kubeErrorMessage } from "./kube.ts";
+
+/** Readiness as the demo needs it, from a pod object. */
+export function podStatusFromPod(pod: V1Pod, container: string): PodStatus {
+  const statuses = pod.status?.containerStatuses ?? [];
+  const own = statuses.find((status) => status.name === container);
+  const readyCondition = pod.status?.conditions?.find((condition) => condition.type === "Ready");
+  let reason: string | undefined;
+  if (!own)
+    reason = `no container named "${container}" (containers: ${statuses.map((status) => status.name).join(", ") || "none yet"})`;
+  else if (own.state?.waiting)
+    reason = `container ${container} waiting: ${own.state.waiting.reason ?? "unknown reason"}`;
+  else if (own.state?.terminated)
+    reason = `container ${container} terminated: ${own.state.terminated.reason ?? "unknown reason"}`;
+  else if (readyCondition?.status !== "True")
+    reason = readyCondition?.message ?? readyCondition?.reason ?? "not ready";
+  return {
+    exists: true,
+    ready: pod.status?.phase === "Running" && own?.ready === true && readyCondition?.status === "True",
+    phase: pod.status?.phase,
+    reason: reason,
+    containerIds: statuses.flatMap((status) => (status.containerID ? [status.containerID] : [])),
+  };
+}
+
+/** Exit code from the status the exec API sends at the end (Success, or Failure with an ExitCode cause). */
+export function execResultFromStatus(status: V1Status): ExecResult {
+  if (status.status === "Success") return { ok: true, exitCode: 0 };
+  const cause = status.details?.causes?.find((candidate) => candidate.reason === "ExitCode");
+  const exitCode = cause?.message !== undefined ? Number(cause.message) : undefined;
+  return { ok: false, exitCode, message: status.message ?? `exit ${exitCode ?? "unknown"}` };
+}
+
+/** The demo's cluster calls: pod readiness and exec with a TTY. */
+export class KubeDemoCluster implements DemoCluster {
+  private readonly core: CoreV1Api;
+  private readonly execApi: Exec;
+
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly execTimeoutMs = 30_000,
+  ) {
+    this.core = kc.makeApiClient(CoreV1Api);
+    this.execApi = new Exec(kc);
+  }
+
+  async podStatus(target: DemoTarget): Promise<PodStatus> {
+    try {
+      const pod = await this.core.readNamespacedPod({ name: target.pod, namespace: target.namespace });
+      return podStatusFromPod(pod, target.container);
+    } catch (error) {
+      if (isNotFound(error)) return { exists: false, ready: false, containerIds: [] };
+      throw new KubeError(kubeErrorMessage(this.kc, error, `pod ${target.namespace}/${target.pod}`));
+    }
+  }
+
+  async exec(target: DemoTarget, step: TriggerStep): Promise<ExecResult> {
+    // Like `kubectl exec -it`: stdin stays open until the command ends (ending it closes the session).
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    stdout.resume();
+    let result: ExecResult = { ok: false, message: "the exec session closed without a status" };
+    let socket: Awaited<ReturnType<Exec["exec"]>>;
+    try {
+      socket = await this.execApi.exec(
+        target.namespace,
+        target.pod,
+        target.container,
+        [...step.command],
+        stdout,
+        null,
+        stdin,
+        true,
+        (status) => {
+          result = execResultFromStatus(status);
+        },
+      );
+    } catch (error) {
+      return {
+        ok: false,
+        message: kubeErrorMessage(this.kc, error, `exec in pod ${target.namespace}/${target.pod}`),
+      };
+    }
+    if (step.stdin) stdin.write(step.stdin);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        result = { ok: false, message: `no end after ${this.execTimeoutMs / 1000}s` };
+        socket.close();
+        resolve();
+      }, this.execTimeoutMs);
+      socket.on("close", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    stdin.end();
+    return result;
+  }
+}

@@ -1,0 +1,51 @@
+import { ApiException, KubeConfig } from "@kubernetes/client-node";
+import { KubeError } from "./errors.ts";
+
+export { KubeError };
+
+/** Kubeconfig from KUBECONFIG / ~/.kube/config / in-cluster, switched to `context` when given. */
+export function loadKubeConfig(context?: string): KubeConfig {
+  const kc = new KubeConfig();
+  try {
+    kc.loadFromDefault();
+  } catch (error) {
+    throw new KubeError(`cannot load the kubeconfig (KUBECONFIG or ~/.kube/config): ${messageOf(error)}`);
+  }
+  if (context !== undefined) {
+    const names = kc.getContexts().map((candidate) => candidate.name);
+    if (!names.includes(context)) {
+      throw new KubeError(
+        `no context "${context}" in the kubeconfig (available: ${names.join(", ") || "none"})`,
+      );
+    }
+    kc.setCurrentContext(context);
+  }
+  if (!kc.getCurrentCluster()) {
+    throw new KubeError("the kubeconfig has no current cluster: pass --context or set KUBECONFIG");
+  }
+  return kc;
+}
+
+/** A readable message for a failed Kubernetes call about `what` (e.g. `pod demo/www`). */
+export function kubeErrorMessage(kc: KubeConfig, error: unknown, what: string): string {
+  if (error instanceof ApiException) {
+    if (error.code === 404) return `${what} not found`;
+    if (error.code === 401) return `the Kubernetes API rejected our credentials (HTTP 401) reading ${what}`;
+    if (error.code === 403) return `not allowed to access ${what} (HTTP 403): check your RBAC permissions`;
+    return `the Kubernetes API answered HTTP ${error.code} for ${what}`;
+  }
+  const server = kc.getCurrentCluster()?.server ?? "(no server)";
+  return `cannot reach the Kubernetes API at ${server} (context ${kc.getCurrentContext()}): ${messageOf(error)}`;
+}
+
+export function isNotFound(error: unknown): boolean {
+  return error instanceof ApiException && error.code === 404;
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = (error as { cause?: unknown }).cause;
+    return cause instanceof Error ? `${error.message} (${cause.message})` : error.message;
+  }
+  return String(error);
+}

@@ -1,0 +1,55 @@
+import type { EventFeed, FeedSink } from "../../src/events/feed.ts";
+import type { DemoTarget } from "../../src/demo/match.ts";
+import type { DemoCluster, ExecResult, PodStatus } from "../../src/demo/runner.ts";
+import type { TriggerStep } from "../../src/demo/scenario.ts";
+
+/** A feed the test pushes events into. */
+export class FakeFeed implements EventFeed {
+  readonly channel = "nats" as const;
+  readonly description = "fake channel";
+  sink?: FeedSink;
+  started = false;
+  stopped = false;
+  async start(sink: FeedSink): Promise<void> {
+    this.sink = sink;
+    this.started = true;
+  }
+  async stop(): Promise<void> {
+    this.stopped = true;
+  }
+}
+
+/** A cluster whose exec runs a callback standing in for Falco seeing the trigger. */
+export class FakeCluster implements DemoCluster {
+  readonly executed: string[] = [];
+  constructor(
+    private readonly status: PodStatus,
+    private readonly onExec: (
+      step: TriggerStep,
+      target: DemoTarget,
+    ) => ExecResult | undefined | Promise<ExecResult | undefined>,
+  ) {}
+  async podStatus(): Promise<PodStatus> {
+    return this.status;
+  }
+  async exec(target: DemoTarget, step: TriggerStep): Promise<ExecResult> {
+    this.executed.push(step.id);
+    return (await this.onExec(step, target)) ?? { ok: true, exitCode: 0 };
+  }
+}
+
+export const readyPod: PodStatus = {
+  exists: true,
+  ready: true,
+  phase: "Running",
+  containerIds: ["containerd://85510af8dfe0aaaa"],
+};
+
+/** A manual clock: the test moves time forward. */
+export class ManualClock {
+  constructor(public time: number) {}
+  now = (): number => this.time;
+  advance(ms: number): void {
+    this.time += ms;
+  }
+}
