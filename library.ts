@@ -16,14 +16,36 @@ export { parseStackConfig, type StackConfig } from "./src/config/schema.ts";
 export { readStackConfig, type StackFile } from "./src/config/stack-file.ts";
 export { buildFalcoValues } from "./src/builders/falco-values.ts";
 export { buildSidekickValues } from "./src/builders/sidekick-values.ts";
-export { buildNetworkPolicies } from "./src/builders/network-policies.ts";
+export {
+  buildNetworkPolicies,
+  type NetworkPolicyManifest,
+  type NetworkPolicyOptions,
+} from "./src/builders/network-policies.ts";
 export { collectRuleFiles, rulesChecksum, type RuleFile } from "./src/builders/custom-rules.ts";
 export { renderStack, writeRenderedStack, type RenderedStack } from "./src/render.ts";
 export { prepareStack, type PreparedStack } from "./src/stack-plan.ts";
-export { planOutputs, type OutputsPlan } from "./src/outputs/index.ts";
+export {
+  OUTPUT_NAMES,
+  PRIORITIES,
+  isSecretPlaceholder,
+  placeholderText,
+  planOutputs,
+  secretEnvForRender,
+  type OutputName,
+  type OutputsPlan,
+  type PlanOptions,
+  type Priority as OutputPriority,
+  type SecretPlaceholder,
+} from "./src/outputs/index.ts";
 export { UPSTREAM_RULESETS, type UpstreamRulesetName } from "./src/falco-rules/rulesets.ts";
 export { parseCondition } from "./src/falco-rules/parser.ts";
-export { ConditionSyntaxError, walkExpr, type Expr, type Operand, type RightValue } from "./src/falco-rules/ast.ts";
+export {
+  ConditionSyntaxError,
+  walkExpr,
+  type Expr,
+  type Operand,
+  type RightValue,
+} from "./src/falco-rules/ast.ts";
 export {
   validateRules,
   assertValidRules,
@@ -44,3 +66,83 @@ export {
   type RulesFile,
 } from "./src/falco-rules/model.ts";
 export { parseOutputFormat, type OutputToken } from "./src/falco-rules/output-format.ts";
+export {
+  evaluateEvent,
+  evaluatorFor,
+  RuleEvaluator,
+  type EvaluatorProblem,
+  type EventFields,
+  type EventValue,
+} from "./src/falco-rules/evaluate.ts";
+export {
+  loadCases,
+  parseCases,
+  formatIssue as formatCaseIssue,
+  type CaseIssue,
+  type LoadedCases,
+  type RuleTestCase,
+} from "./src/falco-rules/cases.ts";
+export {
+  runCases,
+  unknownExpectedRules,
+  type CaseResult,
+  type CaseRun,
+} from "./src/falco-rules/run-cases.ts";
+export {
+  fetchRulesets,
+  RulesFetchError,
+  type FetchedRuleset,
+  type FetchRulesetsOptions,
+} from "./src/falco-rules/fetch.ts";
+export { cachedRulesetPath, findCachedRuleset, rulesCacheDir } from "./src/falco-rules/cache.ts";
+export {
+  resolveStackRulesFiles,
+  resolveWithFiles,
+  RulesSourceError,
+  type ResolvedRulesFile,
+} from "./src/falco-rules/stack-rules.ts";
+export {
+  PRIORITIES as EVENT_PRIORITIES,
+  EventParseError,
+  eventFromJson,
+  eventWorkload,
+  isAtLeast,
+  parsePriority,
+  parseSidekickPayload,
+  type FalcoEvent,
+  type EventWorkload,
+  type Priority as EventPriority,
+} from "./src/events/model.ts";
+export {
+  ALL_EVENTS_SUBJECT,
+  DEFAULT_SUBJECT_TEMPLATE,
+  natsSubject,
+  ruleSlug,
+  subjectProblem,
+} from "./src/events/subject.ts";
+export { parseFalcoLogLine, type KnownOutput, type LogLineResult } from "./src/events/log-line.ts";
+export { formatEventJson, formatEventLine } from "./src/events/format.ts";
+export { FeedUnavailableError, type Channel, type EventFeed, type FeedSink } from "./src/events/feed.ts";
+export { logFeed, type LogLineSource } from "./src/events/log-feed.ts";
+export { natsFeed, type NatsFeedOptions } from "./src/events/nats.ts";
+export { UiClient, UiRequestError, uiFeed, validateSince } from "./src/events/ui.ts";
+export { followEvents, type FollowOptions, type FollowOutcome } from "./src/events/follow.ts";
+export {
+  DEMO_STEPS,
+  EXPECTED_DETECTIONS,
+  type ExpectedDetection,
+  type StepId,
+  type TriggerStep,
+} from "./src/demo/scenario.ts";
+export { matchesDetection, type DemoTarget } from "./src/demo/match.ts";
+export {
+  DemoPodNotReadyError,
+  runDemoScenario,
+  type DemoCluster,
+  type DemoReport,
+  type DemoRunOptions,
+  type DetectionResult,
+  type ExecResult,
+  type PodStatus,
+} from "./src/demo/runner.ts";
+export { formatDemoTable, formatMissing, formatVerdict } from "./src/demo/report.ts";

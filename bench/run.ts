@@ -3,6 +3,8 @@ import type { Bench, BenchFigure } from "./types.ts";
 /** Each bench module, in the order they run. Add a module here to include it in `npm run bench`. */
 const benches: Record<string, () => Promise<{ run: Bench }>> = {
   stack: () => import("./stack.ts"),
+  "rules-eval": () => import("./rules-eval.ts"),
+  "rules-validate": () => import("./rules-validate.ts"),
 };
 
 async function main(): Promise<void> {

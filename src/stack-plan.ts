@@ -1,5 +1,8 @@
+import path from "node:path";
 import { collectRuleFiles, type RuleFile } from "./builders/custom-rules.ts";
 import type { StackConfig } from "./config/schema.ts";
+import { hasErrors } from "./falco-rules/findings.ts";
+import { RulesValidationError, validateRules } from "./falco-rules/validate.ts";
 import { planOutputs, type OutputsPlan, type PlanOptions } from "./outputs/index.ts";
 
 /** Everything the stack needs besides the config, read and checked before any resource exists. */
@@ -8,7 +11,7 @@ export interface PreparedStack {
   /** Custom rule files, validated, in Falco's load order. */
   ruleFiles: RuleFile[];
   outputs: OutputsPlan;
-  /** For the Pulumi log or the terminal: rule warnings, plain-text secrets. */
+  /** For the Pulumi log or the terminal (each without a "warning:" prefix): rule warnings, plain-text secrets. */
   warnings: string[];
 }
 
@@ -20,12 +23,32 @@ export interface PrepareOptions extends Omit<PlanOptions, "missingSecret"> {
 }
 
 /**
- * Reads and validates the custom rules and plans the outputs. Throws ConfigError or
- * RulesValidationError; nothing is deployed or written when it throws.
+ * Reads and validates the custom rules (on top of the upstream rulesets the stack installs) and
+ * plans the outputs. Throws ConfigError or RulesValidationError: a rule Falco would refuse never
+ * reaches a node, and nothing is deployed or written.
  */
 export function prepareStack(config: StackConfig, options: PrepareOptions): PreparedStack {
-  const ruleFiles = collectRuleFiles(config.rules.files, options.projectRoot);
-  const { projectRoot: _root, ...planOptions } = options;
+  const { projectRoot, ...planOptions } = options;
+  const ruleFiles = collectRuleFiles(config.rules.files, projectRoot);
+  const findings = validateRules(
+    ruleFiles.map((file) => ({ path: displayPath(projectRoot, file.path), text: file.content })),
+    { upstreamRulesets: config.rules.rulesets },
+  );
+  if (hasErrors(findings)) throw new RulesValidationError(findings);
   const outputs = planOutputs(config.outputs ?? {}, planOptions);
-  return { config, ruleFiles, outputs, warnings: [...outputs.warnings] };
+  return {
+    config,
+    ruleFiles,
+    outputs,
+    warnings: [
+      ...findings.map((finding) => `${finding.file}:${finding.line}:${finding.col}: ${finding.message}`),
+      ...outputs.warnings,
+    ],
+  };
+}
+
+/** Project files by their relative path (as in the stack config), others by their absolute path. */
+function displayPath(projectRoot: string, file: string): string {
+  const relative = path.relative(projectRoot, file);
+  return relative.startsWith("..") || path.isAbsolute(relative) ? file : relative;
 }

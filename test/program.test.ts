@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { before, describe, it } from "node:test";
 import { readStackConfig } from "../src/config/stack-file.ts";
@@ -92,7 +93,11 @@ describe("the program under mocks: dev stack", () => {
     assert.deepEqual(at(falco, "mounts.volumeMounts"), [
       { name: "custom-rules", mountPath: "/etc/falco/rules.d", readOnly: true },
     ]);
-    assert.deepEqual(at(falco, "falco.rules_files"), ["/etc/falco/falco_rules.yaml", "/etc/falco/rules.d"]);
+    assert.deepEqual(at(falco, "falco.rules_files"), [
+      "/etc/falco/falco_rules.yaml",
+      "/etc/falco/falco-incubating_rules.yaml",
+      "/etc/falco/rules.d",
+    ]);
     const checksum = (run.outputs.rules as { checksum: string }).checksum;
     assert.match(checksum, /^[0-9a-f]{64}$/);
     assert.deepEqual(falco.podAnnotations, { "falco-stack/rules-checksum": checksum });
@@ -100,7 +105,10 @@ describe("the program under mocks: dev stack", () => {
 
   it("pins the rulesets falcoctl installs and turns following off", () => {
     const falco = values(find(run, CHART, "falco-stack-falco"));
-    assert.deepEqual(at(falco, "falcoctl.config.artifact.install.refs"), ["falco-rules:5.1.0"]);
+    assert.deepEqual(at(falco, "falcoctl.config.artifact.install.refs"), [
+      "falco-rules:5.1.0",
+      "falco-incubating-rules:6.0.1",
+    ]);
     assert.equal(at(falco, "falcoctl.artifact.follow.enabled"), false);
   });
 
@@ -346,6 +354,22 @@ describe("the program under mocks: other stacks and edge configs", () => {
     assert.equal(registered, 0);
   });
 
+  it("stops on a rule Falco would refuse, naming file, line and column, before any resource", async () => {
+    const { runProgram } = await import("../src/program.ts");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "falco-stack-rules-"));
+    fs.writeFileSync(
+      path.join(dir, "broken.yaml"),
+      "- rule: Broken\n  desc: a typo in a field name\n  condition: evt.type = open and proc.nme = bash\n  output: x %proc.name\n  priority: WARNING\n",
+    );
+    const { error, registered } = await failureUnderMocks(runProgram, {
+      "falco-stack:ui": JSON.stringify({ storageClass: "x" }),
+      "falco-stack:rules": JSON.stringify({ files: [dir] }),
+    });
+    assert.ok(error instanceof pulumi.RunError);
+    assert.match(error.message, new RegExp(`${path.join(dir, "broken.yaml")}:3:34: error: .*proc\\.nme`));
+    assert.equal(registered, 0);
+  });
+
   it("turns the UI off and NetworkPolicies off when asked", async () => {
     const run = await runStack("dev", { ui: { enabled: false }, sidekick: { networkPolicies: false } });
     const sidekick = values(find(run, CHART, "falco-stack-sidekick"));
@@ -357,7 +381,10 @@ describe("the program under mocks: other stacks and edge configs", () => {
   });
 
   it("runs air-gapped without falcoctl, shadowing /etc/falco/config.d for modern_ebpf only", async () => {
-    const airGapped = await runStack("dev", { falco: { airGapped: true } });
+    const airGapped = await runStack("dev", {
+      falco: { airGapped: true },
+      rules: { files: ["rules"], rulesets: ["falco-rules"] },
+    });
     const falco = values(find(airGapped, CHART, "falco-stack-falco"));
     assert.equal(at(falco, "falcoctl.artifact.install.enabled"), false);
     assert.equal(at(falco, "falcoctl.artifact.follow.enabled"), false);
@@ -367,7 +394,10 @@ describe("the program under mocks: other stacks and edge configs", () => {
       ),
     );
 
-    const kmod = await runStack("dev", { falco: { airGapped: true, driver: "kmod" } });
+    const kmod = await runStack("dev", {
+      falco: { airGapped: true, driver: "kmod" },
+      rules: { files: ["rules"], rulesets: ["falco-rules"] },
+    });
     const kmodValues = values(find(kmod, CHART, "falco-stack-falco"));
     assert.equal(at(kmodValues, "driver.kind"), "kmod");
     assert.ok(

@@ -1,7 +1,6 @@
 import path from "node:path";
 import type { Command } from "commander";
-import { ConfigError } from "../config/errors.ts";
-import { StackFileError } from "../config/stack-file.ts";
+import { isUserFacingError } from "../errors.ts";
 import { renderStack, writeRenderedStack } from "../render.ts";
 import { ExitCode, UserError } from "./errors.ts";
 import type { CommandResult } from "./main.ts";
@@ -32,8 +31,7 @@ export function registerRenderCommand(program: Command, result: CommandResult): 
       try {
         rendered = renderStack({ stack: flags.stack, file: flags.config });
       } catch (error) {
-        if (error instanceof ConfigError || error instanceof StackFileError)
-          throw new UserError(error.message);
+        if (isUserFacingError(error)) throw new UserError(error.message);
         throw error;
       }
       for (const warning of rendered.warnings) process.stderr.write(`warning: ${warning}\n`);

@@ -1,4 +1,90 @@
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
+import { formatFinding, hasErrors } from "../falco-rules/findings.ts";
+import { UPSTREAM_RULESET_NAMES, type UpstreamRulesetName } from "../falco-rules/rulesets.ts";
+import { readRulesPaths, validateRules } from "../falco-rules/validate.ts";
+import { ExitCode, UserError } from "./errors.ts";
 import type { CommandResult } from "./main.ts";
 
-export function registerRulesCheckCommand(_rules: Command, _result: CommandResult): void {}
+interface CheckOptions {
+  with: string[];
+  ruleset: UpstreamRulesetName[];
+  format: "text" | "json";
+}
+
+/** Where the command writes; tests pass their own. */
+export interface RulesCheckIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+const processIo: RulesCheckIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export function registerRulesCheckCommand(
+  rules: Command,
+  result: CommandResult,
+  io: RulesCheckIo = processIo,
+): void {
+  rules
+    .command("check")
+    .description(
+      "validate Falco rules files (or folders of them) as Falco 0.44.1 would load them, on top of the upstream rulesets",
+    )
+    .argument("<paths...>", "rules files or folders (*.yaml, *.yml)")
+    .option<string[]>(
+      "--with <file>",
+      "load this full rules file first (e.g. an upstream file); repeatable",
+      collect,
+      [],
+    )
+    .addOption(
+      new Option(
+        "--ruleset <name>",
+        "upstream ruleset whose macros, lists and rules resolve without --with (default: falco-rules); repeatable",
+      )
+        .choices(UPSTREAM_RULESET_NAMES)
+        .argParser((value: string, previous: string[] | undefined) => {
+          if (!(UPSTREAM_RULESET_NAMES as readonly string[]).includes(value)) {
+            throw new UserError(
+              `--ruleset: unknown ruleset '${value}'; allowed: ${UPSTREAM_RULESET_NAMES.join(", ")}`,
+            );
+          }
+          return [...(previous ?? []), value];
+        }),
+    )
+    .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+    .action((paths: string[], options: CheckOptions) => {
+      const context = readRulesPaths(options.with);
+      const targets = readRulesPaths(paths);
+      const unreadable = [...context.unreadable, ...targets.unreadable];
+      if (unreadable.length > 0) {
+        throw new UserError(
+          unreadable.map((entry) => `cannot read ${entry.path}: ${entry.message}`).join("\nfalco-stack: "),
+          ExitCode.usage,
+        );
+      }
+      const findings = validateRules(targets.files, {
+        contextFiles: context.files,
+        upstreamRulesets: options.ruleset && options.ruleset.length > 0 ? options.ruleset : ["falco-rules"],
+      });
+      const errors = findings.filter((finding) => finding.severity === "error").length;
+      const warnings = findings.length - errors;
+      if (options.format === "json") {
+        io.stdout(`${JSON.stringify({ errors, warnings, findings }, null, 2)}\n`);
+      } else {
+        for (const finding of findings) io.stdout(`${formatFinding(finding)}\n`);
+        io.stderr(
+          `${errors} error(s), ${warnings} warning(s) in ${targets.files.length} file(s)${
+            context.files.length > 0 ? ` (after ${context.files.length} --with file(s))` : ""
+          }\n`,
+        );
+      }
+      result.exitCode = hasErrors(findings) ? ExitCode.failed : ExitCode.ok;
+    });
+}

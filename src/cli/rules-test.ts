@@ -1,4 +1,217 @@
-import type { Command } from "commander";
+import { InvalidArgumentError, Option, type Command } from "commander";
+import { ConfigError } from "../config/errors.ts";
+import { PROJECT_ROOT, readStackConfig, StackFileError } from "../config/stack-file.ts";
+import { rulesCacheDir } from "../falco-rules/cache.ts";
+import { formatIssue, loadCases, type CaseIssue } from "../falco-rules/cases.ts";
+import { fetchRulesets, RulesFetchError } from "../falco-rules/fetch.ts";
+import { formatFinding, sortFindings } from "../falco-rules/findings.ts";
+import { loadRuleset } from "../falco-rules/model.ts";
+import { evaluatorProblems, runCases, unknownExpectedRules, whyNotFiring } from "../falco-rules/run-cases.ts";
+import {
+  UPSTREAM_RULES_BASE_URL,
+  UPSTREAM_RULESET_NAMES,
+  UPSTREAM_RULESETS,
+} from "../falco-rules/rulesets.ts";
+import type { UpstreamRulesetName } from "../falco-rules/rulesets.ts";
+import {
+  resolveStackRulesFiles,
+  resolveWithFiles,
+  RulesSourceError,
+  type ResolvedRulesFile,
+} from "../falco-rules/stack-rules.ts";
+import { ExitCode, UserError } from "./errors.ts";
 import type { CommandResult } from "./main.ts";
 
-export function registerRulesTestCommands(_rules: Command, _result: CommandResult): void {}
+export interface RulesTestOptions {
+  cases: readonly string[];
+  stack?: string;
+  withFiles: readonly string[];
+  projectRoot?: string;
+  cacheDir?: string;
+  out?: (line: string) => void;
+  err?: (line: string) => void;
+}
+
+const stdout = (line: string) => process.stdout.write(`${line}\n`);
+const stderr = (line: string) => process.stderr.write(`${line}\n`);
+
+/**
+ * `rules test`: loads the rules (a stack's, or the `--with` files), runs every case, prints each
+ * with PASS/FAIL and the rules that fired. Returns the exit code; bad input throws `UserError`.
+ */
+export function runRulesTest(options: RulesTestOptions): number {
+  const out = options.out ?? stdout;
+  const err = options.err ?? stderr;
+  const projectRoot = options.projectRoot ?? PROJECT_ROOT;
+
+  const loaded = loadCases(options.cases);
+  if (loaded.issues.length > 0) throw new UserError(badCases(loaded.issues));
+  if (loaded.cases.length === 0) throw new UserError(`no test cases in ${options.cases.join(", ")}`);
+
+  const files = resolveRules(options, projectRoot);
+  if (files.length === 0) {
+    throw new UserError("no rules to test: pass --stack NAME, or --with FILE for each rules file to load");
+  }
+  for (const file of files) {
+    if (file.notPinned)
+      err(
+        `note: ${file.path} is not the pinned ${file.origin.replace(/ from --with$/, "")} file; testing it as given`,
+      );
+  }
+  const { ruleset, findings } = loadRuleset(
+    files.map(({ path, text }) => ({ path, text })),
+    { upstreamRulesets: [] },
+  );
+  const errors = sortFindings(
+    findings.filter((finding) => finding.severity === "error"),
+    files.map((file) => file.path),
+  );
+  if (errors.length > 0) {
+    throw new UserError(
+      `the rules do not load (Falco would refuse them):\n${errors.map((finding) => `  ${formatFinding(finding)}`).join("\n")}`,
+    );
+  }
+  const problems = evaluatorProblems(ruleset);
+  if (problems.length > 0) {
+    throw new UserError(
+      `cannot evaluate these rules:\n${problems.map((problem) => `  rule "${problem.rule}": ${problem.message}`).join("\n")}`,
+    );
+  }
+  const unknown = unknownExpectedRules(ruleset, loaded.cases);
+  if (unknown.length > 0) {
+    const loadedFrom = files.map((file) => file.path).join(", ");
+    throw new UserError(`${badCases(unknown)}\n(rules loaded from: ${loadedFrom})`);
+  }
+
+  out(`rules: ${files.map((file) => `${file.path} [${file.origin}]`).join(", ")}`);
+  const run = runCases(ruleset, loaded.cases);
+  for (const result of run.results) {
+    const { testCase } = result;
+    const where = `${testCase.position.file}:${testCase.position.line}`;
+    const fired = result.fired.length > 0 ? result.fired.join(", ") : "(none)";
+    out(`${result.passed ? "PASS" : "FAIL"}  ${testCase.name}  (${where})`);
+    out(`      fired: ${fired}`);
+    if (!result.passed) {
+      if (result.missing.length > 0) {
+        const missing = result.missing.map((rule) => {
+          const why = whyNotFiring(ruleset, rule);
+          return why ? `${rule} (${why})` : rule;
+        });
+        out(`      expected but did not fire: ${missing.join(", ")}`);
+      }
+      if (result.unexpected.length > 0) out(`      fired but not expected: ${result.unexpected.join(", ")}`);
+    }
+  }
+  out(`${run.results.length} cases: ${run.passed} passed, ${run.failed} failed`);
+  return run.failed > 0 ? ExitCode.failed : ExitCode.ok;
+}
+
+function badCases(issues: readonly CaseIssue[]): string {
+  return `bad test cases:\n${issues.map((issue) => `  ${formatIssue(issue)}`).join("\n")}`;
+}
+
+function resolveRules(options: RulesTestOptions, projectRoot: string): ResolvedRulesFile[] {
+  try {
+    if (options.stack === undefined) return resolveWithFiles(options.withFiles);
+    const settings = readStackConfig({ stack: options.stack, projectRoot }).config.rules;
+    return resolveStackRulesFiles(settings, {
+      projectRoot,
+      withFiles: options.withFiles,
+      cacheDir: options.cacheDir,
+    });
+  } catch (error) {
+    if (
+      error instanceof RulesSourceError ||
+      error instanceof StackFileError ||
+      error instanceof ConfigError
+    ) {
+      throw new UserError(error.message);
+    }
+    throw error;
+  }
+}
+
+export interface RulesFetchOptions {
+  baseUrl?: string;
+  rulesets?: readonly UpstreamRulesetName[];
+  force?: boolean;
+  cacheDir?: string;
+  out?: (line: string) => void;
+}
+
+/** `rules fetch`: downloads the pinned rulesets into the cache. */
+export async function runRulesFetch(options: RulesFetchOptions): Promise<number> {
+  const out = options.out ?? stdout;
+  try {
+    const fetched = await fetchRulesets({
+      baseUrl: options.baseUrl,
+      names: options.rulesets,
+      force: options.force,
+      cacheDir: options.cacheDir,
+    });
+    for (const ruleset of fetched) {
+      const verb = ruleset.status === "downloaded" ? "downloaded" : "already cached";
+      out(`${verb}: ${ruleset.name} ${ruleset.version} -> ${ruleset.path}`);
+    }
+    return ExitCode.ok;
+  } catch (error) {
+    if (error instanceof RulesFetchError) throw new UserError(error.message);
+    throw error;
+  }
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+function collectRuleset(value: string, previous: UpstreamRulesetName[] | undefined): UpstreamRulesetName[] {
+  const name = UPSTREAM_RULESET_NAMES.find((candidate) => candidate === value);
+  if (!name) throw new InvalidArgumentError(`allowed: ${UPSTREAM_RULESET_NAMES.join(", ")}`);
+  return [...(previous ?? []), name];
+}
+
+export function registerRulesTestCommands(rules: Command, result: CommandResult): void {
+  rules
+    .command("test")
+    .description(
+      "run rule test cases offline: each case gives an event's field values and the rules that must fire " +
+        "(exit 0 all pass, 1 a case failed, 2 bad input)",
+    )
+    .argument("<cases...>", "case files (.yaml) or folders of them")
+    .option(
+      "--stack <name>",
+      "load what the stack loads: its upstream rulesets (from --with files or the cache) then its rule files",
+    )
+    .option(
+      "--with <file>",
+      "a rules file to load (repeatable, in order); with --stack, a file named like a ruleset's file supplies it",
+      collect,
+      [],
+    )
+    .action((cases: string[], options: { stack?: string; with: string[] }) => {
+      result.exitCode = runRulesTest({ cases, stack: options.stack, withFiles: options.with });
+    });
+
+  const names = UPSTREAM_RULESETS.map((ruleset) => `${ruleset.name} ${ruleset.version}`).join(", ");
+  rules
+    .command("fetch")
+    .description(
+      `download the pinned upstream rulesets (${names}) into the local cache used by "rules test --stack"; ` +
+        `by default from ${UPSTREAM_RULES_BASE_URL}/<ruleset>-<version>/rules/<file> (the release tags of ` +
+        `falcosecurity/rules); every file is checked against its pinned sha256. Cache: $FALCO_STACK_CACHE, ` +
+        `else $XDG_CACHE_HOME/falco-stack, else ~/.cache/falco-stack (now ${rulesCacheDir()})`,
+    )
+    .option("--base-url <url>", "server holding <ruleset>-<version>/rules/<file>", UPSTREAM_RULES_BASE_URL)
+    .addOption(
+      new Option(
+        "--ruleset <name>",
+        `only this ruleset (repeatable): ${UPSTREAM_RULESET_NAMES.join(", ")}`,
+      ).argParser(collectRuleset),
+    )
+    .option("--force", "download again even when the cache holds the pinned file")
+    .action(async (options: { baseUrl: string; ruleset?: UpstreamRulesetName[]; force?: boolean }) => {
+      result.exitCode = await runRulesFetch({
+        baseUrl: options.baseUrl,
+        rulesets: options.ruleset,
+        force: options.force,
+      });
+    });
+}

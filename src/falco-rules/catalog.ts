@@ -1,0 +1,256 @@
+/**
+ * The Falco 0.44.1 field catalog in our compact form (`catalog.generated.ts`) and the field-name
+ * resolution rules of libs 0.25.4: longest known prefix, dot arguments, bracket arguments.
+ */
+import { EVENT_NAMES, EVENT_PARAM_NAMES, EVENT_TYPE_VALUES, FIELD_ROWS } from "./catalog.generated.ts";
+
+export type FieldType =
+  | "CHARBUF"
+  | "BOOL"
+  | "UINT64"
+  | "RELTIME"
+  | "INT64"
+  | "UINT32"
+  | "ABSTIME"
+  | "PORT"
+  | "IPADDR"
+  | "IPNET"
+  | "DOUBLE"
+  | "INT32"
+  | "INT16"
+  | "DYNAMIC"
+  | "BYTEBUF";
+
+export interface FieldInfo {
+  name: string;
+  type: FieldType;
+  arg: "none" | "optional" | "required";
+  bracketArg: boolean;
+  dotArg: boolean;
+  /** Argument kinds: index (numeric), key (any text), name (a parameter or event name). */
+  argIndex: boolean;
+  argKey: boolean;
+  argName: boolean;
+  isList: boolean;
+  deprecated: boolean;
+  filterOnly: boolean;
+  printOnly: boolean;
+  noRhs: boolean;
+  noTransformer: boolean;
+  /** The container plugin marks it for `append_output` (suggested output). */
+  suggested: boolean;
+  fromPlugin: boolean;
+}
+
+function parseRow(row: string): FieldInfo {
+  const [name, type, arg, syntax, kinds, flags] = row.split(" ") as [
+    string,
+    FieldType,
+    string,
+    string,
+    string,
+    string,
+  ];
+  return {
+    name,
+    type,
+    arg: arg === "r" ? "required" : arg === "o" ? "optional" : "none",
+    bracketArg: syntax.includes("b"),
+    dotArg: syntax.includes("d"),
+    argIndex: kinds.includes("i"),
+    argKey: kinds.includes("k"),
+    argName: kinds.includes("n"),
+    isList: flags.includes("L"),
+    deprecated: flags.includes("D"),
+    filterOnly: flags.includes("F"),
+    printOnly: flags.includes("P"),
+    noRhs: flags.includes("R"),
+    noTransformer: flags.includes("T"),
+    suggested: flags.includes("S"),
+    fromPlugin: flags.includes("X"),
+  };
+}
+
+export const FIELDS: ReadonlyMap<string, FieldInfo> = new Map(
+  FIELD_ROWS.map((row) => {
+    const info = parseRow(row);
+    return [info.name, info];
+  }),
+);
+
+export const EVENT_TYPES: ReadonlySet<string> = new Set(EVENT_TYPE_VALUES.split(" "));
+const EVENTS: ReadonlySet<string> = new Set(EVENT_NAMES.split(" "));
+const PARAM_NAMES: ReadonlySet<string> = new Set(EVENT_PARAM_NAMES.split(" "));
+
+/** Fields whose argument may follow a dot, longest first so `evt.type.is` wins over `evt.type`. */
+const DOT_FIELDS = [...FIELDS.values()].filter((f) => f.dotArg).sort((a, b) => b.name.length - a.name.length);
+
+export interface ResolvedField {
+  info: FieldInfo;
+  /** The argument as written after the dot or inside the brackets. */
+  arg?: string;
+  /** The value type after resolution (DYNAMIC stays DYNAMIC: the parameter's type is unknown here). */
+  type: FieldType;
+}
+
+export type FieldResolution = { ok: true; field: ResolvedField } | { ok: false; message: string };
+
+const INDEX_ARG = /^[+-]?[0-9]+$/;
+
+function fullName(name: string, arg: string | undefined): string {
+  return arg === undefined ? name : `${name}[${arg}]`;
+}
+
+/**
+ * Resolves a field as written in a condition or output (`name` is the FieldName token,
+ * `arg` the bracket argument). Messages follow libs wording where Falco's skip logic matches on it
+ * (`nonexistent field`).
+ */
+export function resolveField(name: string, arg: string | undefined): FieldResolution {
+  const exact = FIELDS.get(name);
+  if (exact) return checkArgument(exact, name, arg, undefined);
+  for (const field of DOT_FIELDS) {
+    if (name.startsWith(field.name + ".")) {
+      const dotArg = name.slice(field.name.length + 1);
+      if (arg !== undefined) {
+        return { ok: false, message: `filter_check called with nonexistent field ${fullName(name, arg)}` };
+      }
+      return checkArgument(field, name, undefined, dotArg);
+    }
+  }
+  return { ok: false, message: `filter_check called with nonexistent field ${fullName(name, arg)}` };
+}
+
+function checkArgument(
+  info: FieldInfo,
+  written: string,
+  bracket: string | undefined,
+  dot: string | undefined,
+): FieldResolution {
+  const field: ResolvedField = { info, type: info.type };
+  if (bracket === undefined && dot === undefined) {
+    if (info.arg === "required") {
+      return {
+        ok: false,
+        message: `filter error: field '${info.name}' requires an argument but none provided`,
+      };
+    }
+    return { ok: true, field };
+  }
+  if (bracket !== undefined) {
+    if (info.arg === "none" || !info.bracketArg) {
+      return {
+        ok: false,
+        message: `filter_check called with nonexistent field ${fullName(written, bracket)}`,
+      };
+    }
+    // Index-only arguments go through sscanf("%d"): `proc.aname[x]` and `evt.arg[a]` fail.
+    if (info.argIndex && !info.argKey && !INDEX_ARG.test(bracket)) {
+      return { ok: false, message: `filter error: argument '${bracket}' of '${info.name}' must be a number` };
+    }
+    field.arg = bracket;
+    return { ok: true, field };
+  }
+  const dotArg = dot as string;
+  switch (info.name) {
+    case "evt.arg":
+    case "evt.rawarg":
+      if (!PARAM_NAMES.has(dotArg)) {
+        return {
+          ok: false,
+          message: `filter error: ${info.name}.${dotArg}: '${dotArg}' is not an event parameter name`,
+        };
+      }
+      break;
+    case "evt.type.is":
+      if (!EVENTS.has(dotArg)) {
+        return { ok: false, message: `filter error: evt.type.is.${dotArg}: unknown event type ${dotArg}` };
+      }
+      break;
+    case "evt.abspath":
+      if (dotArg !== "src" && dotArg !== "dst") {
+        return { ok: false, message: `filter_check called with nonexistent field evt.abspath.${dotArg}` };
+      }
+      break;
+    default:
+      break;
+  }
+  field.arg = dotArg;
+  return { ok: true, field };
+}
+
+export function isNumericType(type: FieldType): boolean {
+  switch (type) {
+    case "UINT64":
+    case "RELTIME":
+    case "INT64":
+    case "UINT32":
+    case "ABSTIME":
+    case "PORT":
+    case "DOUBLE":
+    case "INT32":
+    case "INT16":
+      return true;
+    default:
+      return false;
+  }
+}
+
+const ALL_STRING_OPS = new Set([
+  "=",
+  "==",
+  "!=",
+  "<",
+  "<=",
+  ">",
+  ">=",
+  "contains",
+  "icontains",
+  "startswith",
+  "endswith",
+  "glob",
+  "iglob",
+  "regex",
+  "in",
+  "intersects",
+  "pmatch",
+  "exists",
+]);
+const NUMERIC_OPS = new Set(["=", "==", "!=", "<", "<=", ">", ">=", "in", "intersects", "exists"]);
+const EQUALITY_OPS = new Set(["=", "==", "!=", "in", "intersects", "exists"]);
+const BYTEBUF_OPS = new Set([
+  "=",
+  "==",
+  "!=",
+  "contains",
+  "in",
+  "exists",
+  "startswith",
+  "endswith",
+  "intersects",
+  "bcontains",
+  "bstartswith",
+]);
+const LIST_FIELD_OPS = new Set(["in", "intersects", "exists"]);
+
+/** Whether `operator` applies to a value of `type` (`flt_is_comparable` in libs). */
+export function operatorAllowed(operator: string, type: FieldType, isList: boolean): boolean {
+  if (isList) return LIST_FIELD_OPS.has(operator);
+  if (isNumericType(type)) return NUMERIC_OPS.has(operator);
+  switch (type) {
+    case "BOOL":
+    case "IPADDR":
+    case "IPNET":
+      return EQUALITY_OPS.has(operator);
+    case "CHARBUF":
+      return ALL_STRING_OPS.has(operator);
+    case "BYTEBUF":
+      return BYTEBUF_OPS.has(operator);
+    default:
+      return true;
+  }
+}
+
+export function isEventType(value: string): boolean {
+  return EVENT_TYPES.has(value);
+}

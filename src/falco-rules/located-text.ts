@@ -1,0 +1,196 @@
+/**
+ * Texts assembled from YAML scalars (appends, exceptions, list substitution) that still know where
+ * each character came from. Positions are "global offsets": file `i` occupies
+ * `[base_i, base_i + text.length]`. Scalar maps are computed lazily, only when a finding needs one.
+ */
+import type { LineCounter, Scalar } from "yaml";
+import type { SourceLocation } from "./model.ts";
+
+export interface SourceFile {
+  path: string;
+  text: string;
+  base: number;
+  lineCounter: LineCounter;
+}
+
+export class SourceFiles {
+  readonly files: SourceFile[] = [];
+  private nextBase = 0;
+
+  add(path: string, text: string, lineCounter: LineCounter): SourceFile {
+    const file: SourceFile = { path, text, base: this.nextBase, lineCounter };
+    this.nextBase += text.length + 1;
+    this.files.push(file);
+    return file;
+  }
+
+  /** Index of the file holding `global`, or -1 (upstream index context, unknown). */
+  fileIndex(global: number): number {
+    if (global < 0) return -1;
+    for (let i = this.files.length - 1; i >= 0; i--) {
+      if (global >= (this.files[i] as SourceFile).base) return i;
+    }
+    return -1;
+  }
+
+  locate(global: number): SourceLocation | undefined {
+    if (global < 0) return undefined;
+    let low = 0;
+    let high = this.files.length - 1;
+    while (low <= high) {
+      const mid = (low + high) >> 1;
+      const file = this.files[mid] as SourceFile;
+      if (global < file.base) high = mid - 1;
+      else if (global > file.base + file.text.length) low = mid + 1;
+      else {
+        const { line, col } = file.lineCounter.linePos(global - file.base);
+        return { file: file.path, line, col };
+      }
+    }
+    return undefined;
+  }
+}
+
+/** A scalar's parsed value and where it sits in its file. */
+export class ScalarSource {
+  private map: Int32Array | undefined;
+
+  constructor(
+    readonly file: SourceFile,
+    readonly node: Scalar,
+    readonly value: string,
+  ) {}
+
+  /** Global offset of the node's first character. */
+  get start(): number {
+    return this.file.base + (this.node.range?.[0] ?? 0);
+  }
+
+  /** Global offset of the source character the value's character `index` was read from. */
+  globalOffset(index: number): number {
+    this.map ??= alignScalar(this.file.text, this.node, this.value);
+    const clamped = Math.min(Math.max(index, 0), this.map.length - 1);
+    return (
+      this.file.base + (this.map.length === 0 ? (this.node.range?.[0] ?? 0) : (this.map[clamped] as number))
+    );
+  }
+}
+
+const SKIPPABLE = new Set([" ", "\t", "\n", "\r", "\\", '"', "'"]);
+
+/**
+ * Maps each character of a scalar's value to the source character it came from: walks the source
+ * and the value together, skipping indentation, line breaks, quotes and escape backslashes. For
+ * block scalars (`>`, `|`) this lands on the right line even after folding.
+ */
+function alignScalar(text: string, node: Scalar, value: string): Int32Array {
+  const [start, end] = node.range ?? [0, 0];
+  const map = new Int32Array(value.length);
+  let p = start;
+  const first = text[start];
+  if (first === ">" || first === "|") {
+    const newline = text.indexOf("\n", start);
+    p = newline < 0 || newline > end ? end : newline + 1;
+  } else if (first === '"' || first === "'") {
+    p = start + 1;
+  }
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i];
+    if (p < end && text[p] === c) {
+      map[i] = p++;
+      continue;
+    }
+    let q = p;
+    while (q < end && text[q] !== c && SKIPPABLE.has(text[q] as string)) q++;
+    if (q < end && text[q] === c) {
+      map[i] = q;
+      p = q + 1;
+    } else {
+      map[i] = Math.min(p, Math.max(end - 1, start));
+      if (p < end) p++;
+    }
+  }
+  return map;
+}
+
+interface Piece {
+  /** Offset in the assembled text. */
+  start: number;
+  length: number;
+  scalar?: ScalarSource;
+  /** Offset in the scalar's value of this piece's first character. */
+  scalarOffset: number;
+  /** For synthetic text (joins, substitutions): the global offset it stands for. */
+  anchor: number;
+}
+
+export class LocatedText {
+  private constructor(
+    readonly text: string,
+    private readonly pieces: readonly Piece[],
+  ) {}
+
+  static fromScalar(scalar: ScalarSource): LocatedText {
+    return new LocatedText(scalar.value, [
+      { start: 0, length: scalar.value.length, scalar, scalarOffset: 0, anchor: scalar.start },
+    ]);
+  }
+
+  static synthetic(text: string, anchor: number): LocatedText {
+    return new LocatedText(text, [{ start: 0, length: text.length, scalarOffset: 0, anchor }]);
+  }
+
+  static concat(parts: readonly LocatedText[]): LocatedText {
+    const pieces: Piece[] = [];
+    let offset = 0;
+    let text = "";
+    for (const part of parts) {
+      for (const piece of part.pieces) pieces.push({ ...piece, start: piece.start + offset });
+      offset += part.text.length;
+      text += part.text;
+    }
+    return new LocatedText(text, pieces);
+  }
+
+  /** Global offset of character `offset` (the end of the text maps to the last character). */
+  globalOffset(offset: number): number {
+    const pieces = this.pieces;
+    if (pieces.length === 0) return -1;
+    let low = 0;
+    let high = pieces.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if ((pieces[mid] as Piece).start <= offset) low = mid;
+      else high = mid - 1;
+    }
+    const piece = pieces[low] as Piece;
+    if (!piece.scalar || piece.length === 0) return piece.anchor;
+    return piece.scalar.globalOffset(piece.scalarOffset + Math.min(offset - piece.start, piece.length - 1));
+  }
+
+  /** Replaces `[start, end)` by `insert`, which stands for global offset `anchor`. */
+  replace(start: number, end: number, insert: string, anchor: number): LocatedText {
+    const text = this.text.slice(0, start) + insert + this.text.slice(end);
+    const delta = insert.length - (end - start);
+    const before: Piece[] = [];
+    const after: Piece[] = [];
+    for (const piece of this.pieces) {
+      const pieceEnd = piece.start + piece.length;
+      if (piece.start < start) before.push({ ...piece, length: Math.min(pieceEnd, start) - piece.start });
+      if (pieceEnd > end) {
+        const cut = Math.max(end - piece.start, 0);
+        after.push({
+          ...piece,
+          start: piece.start + cut + delta,
+          length: piece.length - cut,
+          scalarOffset: piece.scalarOffset + cut,
+        });
+      }
+    }
+    const inserted: Piece = { start, length: insert.length, scalarOffset: 0, anchor };
+    return new LocatedText(
+      text,
+      [...before, inserted, ...after].filter((p) => p.length > 0 || p === inserted),
+    );
+  }
+}

@@ -1,0 +1,106 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { collectRuleFiles } from "../builders/custom-rules.ts";
+import { findCachedRuleset, rulesCacheDir, sha256Hex } from "./cache.ts";
+import type { RulesFile } from "./model.ts";
+import { UPSTREAM_RULESET_SHA256, UPSTREAM_RULESETS, type UpstreamRulesetName } from "./rulesets.ts";
+
+/**
+ * Which rules files a stack loads, in Falco's order: the enabled upstream rulesets in the order of
+ * `rulesets.ts` (falcoctl installs them under /etc/falco), then the stack's own rule files sorted by
+ * file name (they are shipped as one ConfigMap and read as a rules.d folder).
+ */
+
+export class RulesSourceError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "RulesSourceError";
+  }
+}
+
+export interface StackRulesSettings {
+  /** Files or folders relative to the project root. */
+  files: readonly string[];
+  rulesets: readonly UpstreamRulesetName[];
+}
+
+export interface StackRulesOptions {
+  projectRoot: string;
+  /** `--with` files: a file named like an enabled ruleset's file supplies that ruleset; others load last. */
+  withFiles?: readonly string[];
+  cacheDir?: string;
+}
+
+export interface ResolvedRulesFile extends RulesFile {
+  /** Where it came from, for the report: `falco-rules 5.1.0 (cache)`, `rules/x.yaml`, ... */
+  origin: string;
+  /** Set when a `--with` file named like a pinned ruleset differs from the pinned content. */
+  notPinned?: boolean;
+}
+
+export function resolveStackRulesFiles(
+  settings: StackRulesSettings,
+  options: StackRulesOptions,
+): ResolvedRulesFile[] {
+  const withFiles = [...(options.withFiles ?? [])];
+  const used = new Set<string>();
+  const files: ResolvedRulesFile[] = [];
+  for (const ruleset of UPSTREAM_RULESETS) {
+    if (!settings.rulesets.includes(ruleset.name)) continue;
+    const given = withFiles.find((file) => path.basename(file) === ruleset.fileName);
+    if (given) {
+      used.add(given);
+      const text = readRulesFile(given);
+      const notPinned = sha256Hex(text) !== UPSTREAM_RULESET_SHA256[ruleset.name];
+      files.push({ path: given, text, origin: `${ruleset.name} from --with`, notPinned });
+      continue;
+    }
+    const cached = findCachedRuleset(ruleset, options.cacheDir ?? rulesCacheDir());
+    if (cached.status !== "ok") {
+      const state =
+        cached.status === "missing" ? "is not in the cache" : "in the cache is not the pinned file";
+      throw new RulesSourceError(
+        `upstream ruleset ${ruleset.name} ${ruleset.version} ${state} (${cached.path}); ` +
+          `run "npx falco-stack rules fetch" or pass --with path/to/${ruleset.fileName}`,
+      );
+    }
+    files.push({
+      path: cached.path,
+      text: readRulesFile(cached.path),
+      origin: `${ruleset.name} ${ruleset.version} (cache)`,
+    });
+  }
+  // The same files, in the same order, as the stack ships in its rules ConfigMap.
+  for (const file of collectRuleFiles(settings.files, options.projectRoot)) {
+    files.push({
+      path: path.relative(options.projectRoot, file.path) || file.path,
+      text: file.content,
+      origin: "stack rules",
+    });
+  }
+  for (const file of withFiles) {
+    if (used.has(file)) continue;
+    const ruleset = UPSTREAM_RULESETS.find((candidate) => candidate.fileName === path.basename(file));
+    if (ruleset) {
+      throw new RulesSourceError(
+        `--with ${file}: that is the file of upstream ruleset ${ruleset.name}, which the stack does not enable ` +
+          `(falco-stack:rules.rulesets is [${settings.rulesets.join(", ")}])`,
+      );
+    }
+    files.push({ path: file, text: readRulesFile(file), origin: "--with" });
+  }
+  return files;
+}
+
+/** `--with` files alone, in the order given (no stack). */
+export function resolveWithFiles(withFiles: readonly string[]): ResolvedRulesFile[] {
+  return withFiles.map((file) => ({ path: file, text: readRulesFile(file), origin: "--with" }));
+}
+
+function readRulesFile(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    throw new RulesSourceError(`cannot read rules file ${file}`);
+  }
+}
