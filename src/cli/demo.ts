@@ -21,24 +21,12 @@ import { ExitCode, UserError } from "./errors.ts";
 import { positiveNumber, processIo, type CliIo } from "./events.ts";
 import type { CommandResult } from "./main.ts";
 
-interface DemoOptions {
-  stack?: string;
-  via: "logs" | "ui" | "nats";
+/** What commander parses: the demo flags, with the timeout still text, plus where the outputs come from. */
+type DemoOptions = Omit<DemoFlags, "timeoutSeconds"> & {
   timeout: string;
   context?: string;
   outputsFile?: string;
-  namespace?: string;
-  falcoSelector?: string;
-  falcoContainer?: string;
-  demoNamespace?: string;
-  pod?: string;
-  container?: string;
-  uiUrl?: string;
-  user?: string;
-  password?: string;
-  nats?: string;
-  subject?: string;
-}
+};
 
 export function registerDemoCommand(program: Command, result: CommandResult, io: CliIo = processIo): void {
   program
@@ -147,22 +135,8 @@ async function runDemoCommand(options: DemoOptions, io: CliIo): Promise<number> 
 }
 
 async function loadSettings(options: DemoOptions): Promise<DemoSettings> {
-  const flags: DemoFlags = {
-    stack: options.stack,
-    via: options.via,
-    timeoutSeconds: positiveNumber("--timeout", options.timeout),
-    namespace: options.namespace,
-    falcoSelector: options.falcoSelector,
-    falcoContainer: options.falcoContainer,
-    demoNamespace: options.demoNamespace,
-    pod: options.pod,
-    container: options.container,
-    uiUrl: options.uiUrl,
-    user: options.user,
-    password: options.password,
-    nats: options.nats,
-    subject: options.subject,
-  };
+  const { timeout, context: _context, outputsFile: _outputsFile, ...rest } = options;
+  const flags: DemoFlags = { ...rest, timeoutSeconds: positiveNumber("--timeout", timeout) };
   try {
     if (options.stack === undefined && options.outputsFile === undefined && options.pod === undefined) {
       throw new DemoSetupError(

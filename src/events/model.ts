@@ -1,18 +1,7 @@
 import { z } from "zod";
+import { PRIORITIES, type Priority } from "../falco-rules/priorities.ts";
 
-/** Falco priorities, most severe first, spelled as falcosidekick marshals them. */
-export const PRIORITIES = [
-  "Emergency",
-  "Alert",
-  "Critical",
-  "Error",
-  "Warning",
-  "Notice",
-  "Informational",
-  "Debug",
-] as const;
-
-export type Priority = (typeof PRIORITIES)[number];
+export { PRIORITIES, type Priority };
 
 /** Accepts any case and Falco's aliases (`info`, `warn`); undefined when the word is no priority. */
 export function parsePriority(word: string): Priority | undefined {

@@ -1,4 +1,3 @@
-// STABLE: R2 may build on this
 /**
  * Syntax tree of a Falco condition, shaped after the libs 0.25.4 parser (`libsinsp/filter/ast.h`).
  * Every node carries `start`/`end`: offsets into the exact text that was parsed (for rule and macro

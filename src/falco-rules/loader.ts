@@ -4,7 +4,14 @@
  * resolution, field checks, outputs), collecting every finding instead of stopping at the first.
  */
 import { isMap, isScalar, isSeq, type Node } from "yaml";
-import { ConditionSyntaxError, type Expr } from "./ast.ts";
+import {
+  ConditionSyntaxError,
+  LIST_OPERATORS,
+  NUMERIC_OPERATORS,
+  STRING_OPERATORS,
+  UNARY_OPERATORS,
+  type Expr,
+} from "./ast.ts";
 import { checkCondition, type CheckIssue } from "./checks.ts";
 import type { ErrorCode, Finding, FindingCode, WarningCode } from "./findings.ts";
 import { LocatedText, ScalarSource, SourceFiles } from "./located-text.ts";
@@ -110,43 +117,15 @@ const RULE_REPLACEABLE = [
   "warn_evttypes",
   "skip-if-unknown-filter",
 ];
-const STR_OPERATORS_WITH_MODIFIER = new Set([
-  "=",
-  "==",
-  "!=",
-  "contains",
-  "icontains",
-  "bcontains",
-  "startswith",
-  "bstartswith",
-  "endswith",
-  "glob",
-  "iglob",
-  "regex",
+/** Exception comps: every operator, and string operators with a modifier (`= oneof`, ...). */
+const STR_OPERATORS_WITH_MODIFIER = new Set<string>(STRING_OPERATORS);
+const ALL_OPERATORS = new Set<string>([
+  ...UNARY_OPERATORS,
+  ...NUMERIC_OPERATORS,
+  ...STRING_OPERATORS,
+  ...LIST_OPERATORS,
 ]);
-const ALL_OPERATORS = new Set([
-  "exists",
-  "<=",
-  "<",
-  ">=",
-  ">",
-  "==",
-  "=",
-  "!=",
-  "glob",
-  "iglob",
-  "contains",
-  "icontains",
-  "bcontains",
-  "startswith",
-  "bstartswith",
-  "endswith",
-  "regex",
-  "intersects",
-  "in",
-  "pmatch",
-]);
-const LIST_OPERATORS = new Set(["intersects", "in", "pmatch"]);
+const LIST_OPERATOR_SET = new Set<string>(LIST_OPERATORS);
 
 function isStrOperatorWithModifier(op: string): boolean {
   const match = /^(\S+) (oneof|anyof|allof)$/.exec(op);
@@ -1338,7 +1317,7 @@ class Loader {
             let valueText: string;
             if (value.isList) {
               valueText = `(${value.items.map((v) => (v.isList ? "" : quoteItem(v.item))).join(", ")})`;
-            } else if (LIST_OPERATORS.has(comp) || isStrOperatorWithModifier(comp)) {
+            } else if (LIST_OPERATOR_SET.has(comp) || isStrOperatorWithModifier(comp)) {
               valueText = parenItem(value.item);
             } else {
               valueText = quoteItem(value.item);

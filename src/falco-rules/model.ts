@@ -1,4 +1,3 @@
-// STABLE: R2 may build on this
 /**
  * The ruleset as Falco 0.44.1 sees it once every file is loaded: overrides, appends and
  * redefinitions applied, lists expanded, conditions parsed.
@@ -9,18 +8,9 @@ import type { UpstreamRulesetName } from "./rulesets.ts";
 
 export type { Finding } from "./findings.ts";
 
-/** Falco's priorities, most severe first (Emergency = 0 … Debug = 7). */
-export const PRIORITIES = [
-  "Emergency",
-  "Alert",
-  "Critical",
-  "Error",
-  "Warning",
-  "Notice",
-  "Informational",
-  "Debug",
-] as const;
-export type Priority = (typeof PRIORITIES)[number];
+import type { Priority } from "./priorities.ts";
+
+export { PRIORITIES, type Priority } from "./priorities.ts";
 
 /** Where an item starts in its file (1-based). */
 export interface SourceLocation {

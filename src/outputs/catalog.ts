@@ -4,18 +4,11 @@
  * so falcosidekick's own documentation applies unchanged.
  */
 
-/** Falco priorities, most severe first (falcosidekick `types/priority.go`). */
-export const PRIORITIES = [
-  "emergency",
-  "alert",
-  "critical",
-  "error",
-  "warning",
-  "notice",
-  "informational",
-  "debug",
-] as const;
-export type Priority = (typeof PRIORITIES)[number];
+import { LOWER_PRIORITIES, type LowerPriority } from "../falco-rules/priorities.ts";
+
+/** Falco priorities, most severe first, as `minimumpriority` spells them (falcosidekick `types/priority.go`). */
+export const PRIORITIES = LOWER_PRIORITIES;
+export type Priority = LowerPriority;
 
 /** What an output gets when its `minimumpriority` is not set: falcosidekick treats "" as debug. */
 export const DEFAULT_PRIORITY: Priority = "debug";
