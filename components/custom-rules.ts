@@ -1,8 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { collectRuleFiles, rulesChecksum, type RuleFile } from "../src/builders/custom-rules.ts";
+import { readValidatedRuleFiles, rulesChecksum, type RuleFile } from "../src/builders/custom-rules.ts";
 import { buildRulesConfigMap } from "../src/builders/manifests.ts";
 import { PROJECT_ROOT } from "../src/config/stack-file.ts";
+import type { UpstreamRulesetName } from "../src/falco-rules/rulesets.ts";
 
 export interface CustomRulesArgs {
   /** Namespace of the ConfigMap: the Falco namespace. */
@@ -11,12 +12,18 @@ export interface CustomRulesArgs {
   files?: string[];
   /** Where relative `files` are resolved. Default: the falco-stack project root. */
   projectRoot?: string;
-  /** Files already read (and validated) by the caller; when given, `files` is not read again. */
+  /** Upstream rulesets loaded before these files, for validation. Default `["falco-rules"]`. */
+  upstreamRulesets?: UpstreamRulesetName[];
+  /**
+   * Files the caller already read and validated (`prepareStack`); when given, `files` is not read
+   * and validated again. Default: read and validate `files`.
+   */
   ruleFiles?: RuleFile[];
 }
 
 /**
- * Our custom Falco rules as one ConfigMap, keys named after the files, contents unchanged.
+ * Our custom Falco rules as one ConfigMap, keys named after the files, contents unchanged. The
+ * files are validated first: a rule Falco would refuse stops the program before the ConfigMap exists.
  * Falco mounts it as a directory at /etc/falco/rules.d; `checksum` rolls the DaemonSet on change.
  */
 export class CustomRules extends pulumi.ComponentResource {
@@ -28,8 +35,16 @@ export class CustomRules extends pulumi.ComponentResource {
 
   constructor(name: string, args: CustomRulesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("falco-stack:index:CustomRules", name, {}, opts);
-    const files =
-      args.ruleFiles ?? collectRuleFiles(args.files ?? ["rules"], args.projectRoot ?? PROJECT_ROOT);
+    let files = args.ruleFiles;
+    if (!files) {
+      const validated = readValidatedRuleFiles(
+        args.files ?? ["rules"],
+        args.projectRoot ?? PROJECT_ROOT,
+        args.upstreamRulesets ?? ["falco-rules"],
+      );
+      for (const warning of validated.warnings) void pulumi.log.warn(warning, this);
+      files = validated.files;
+    }
     this.checksum = rulesChecksum(files);
     this.fileNames = files.map((file) => file.key);
     this.configMap = new k8s.core.v1.ConfigMap(name, buildRulesConfigMap(args.namespace, files), {

@@ -1,8 +1,5 @@
-import path from "node:path";
-import { collectRuleFiles, type RuleFile } from "./builders/custom-rules.ts";
+import { readValidatedRuleFiles, type RuleFile } from "./builders/custom-rules.ts";
 import type { StackConfig } from "./config/schema.ts";
-import { hasErrors } from "./falco-rules/findings.ts";
-import { RulesValidationError, validateRules } from "./falco-rules/validate.ts";
 import { planOutputs, type OutputsPlan, type PlanOptions } from "./outputs/index.ts";
 
 /** Everything the stack needs besides the config, read and checked before any resource exists. */
@@ -29,26 +26,7 @@ export interface PrepareOptions extends Omit<PlanOptions, "missingSecret"> {
  */
 export function prepareStack(config: StackConfig, options: PrepareOptions): PreparedStack {
   const { projectRoot, ...planOptions } = options;
-  const ruleFiles = collectRuleFiles(config.rules.files, projectRoot);
-  const findings = validateRules(
-    ruleFiles.map((file) => ({ path: displayPath(projectRoot, file.path), text: file.content })),
-    { upstreamRulesets: config.rules.rulesets },
-  );
-  if (hasErrors(findings)) throw new RulesValidationError(findings);
+  const rules = readValidatedRuleFiles(config.rules.files, projectRoot, config.rules.rulesets);
   const outputs = planOutputs(config.outputs ?? {}, planOptions);
-  return {
-    config,
-    ruleFiles,
-    outputs,
-    warnings: [
-      ...findings.map((finding) => `${finding.file}:${finding.line}:${finding.col}: ${finding.message}`),
-      ...outputs.warnings,
-    ],
-  };
-}
-
-/** Project files by their relative path (as in the stack config), others by their absolute path. */
-function displayPath(projectRoot: string, file: string): string {
-  const relative = path.relative(projectRoot, file);
-  return relative.startsWith("..") || path.isAbsolute(relative) ? file : relative;
+  return { config, ruleFiles: rules.files, outputs, warnings: [...rules.warnings, ...outputs.warnings] };
 }

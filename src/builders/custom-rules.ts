@@ -2,6 +2,9 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { ConfigError, configKey, type ConfigIssue } from "../config/errors.ts";
+import { hasErrors } from "../falco-rules/findings.ts";
+import type { UpstreamRulesetName } from "../falco-rules/rulesets.ts";
+import { RulesValidationError, validateRules } from "../falco-rules/validate.ts";
 
 /** One custom rules file as shipped: the ConfigMap key is the file name, the content is unchanged. */
 export interface RuleFile {
@@ -60,6 +63,37 @@ export function collectRuleFiles(entries: readonly string[], root: string): Rule
   });
   if (issues.length > 0) throw new ConfigError(issues);
   return [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+export interface ValidatedRuleFiles {
+  files: RuleFile[];
+  /** Falco's load warnings, as `file:line:col: message`. */
+  warnings: string[];
+}
+
+/**
+ * Reads the rule files (see `collectRuleFiles`) and validates them as Falco 0.44.1 would load them,
+ * after the upstream rulesets the stack installs. Throws RulesValidationError when Falco would
+ * refuse them: a broken rule would crash-loop Falco on every node.
+ */
+export function readValidatedRuleFiles(
+  entries: readonly string[],
+  root: string,
+  upstreamRulesets: readonly UpstreamRulesetName[],
+): ValidatedRuleFiles {
+  const files = collectRuleFiles(entries, root);
+  const findings = validateRules(
+    files.map((file) => ({ path: displayPath(root, file.path), text: file.content })),
+    { upstreamRulesets },
+  );
+  if (hasErrors(findings)) throw new RulesValidationError(findings);
+  return { files, warnings: findings.map((f) => `${f.file}:${f.line}:${f.col}: ${f.message}`) };
+}
+
+/** Files under the root by their relative path (as the stack config names them), others in full. */
+function displayPath(root: string, file: string): string {
+  const relative = path.relative(root, file);
+  return relative.startsWith("..") || path.isAbsolute(relative) ? file : relative;
 }
 
 /** A checksum over the file names and contents: a change rolls the Falco DaemonSet. */

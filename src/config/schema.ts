@@ -63,6 +63,49 @@ const REMOVED_DRIVER_HINT: Record<string, string> = {
   gvisor: "gVisor support was removed in falco chart 9.0.0; use modern_ebpf or kmod",
 };
 
+/** Values keys the falco chart 9.x refuses to render (falco-charts.md §1.3), with what to use instead. */
+const REMOVED_FALCO_VALUES: { path: string[]; hint: string }[] = [
+  {
+    path: ["driver", "ebpf"],
+    hint: "the legacy eBPF probe was removed in chart 9.0.0; use falco.driver: modern_ebpf",
+  },
+  {
+    path: ["driver", "gvisor"],
+    hint: "gVisor was removed in chart 9.0.0; use falco.driver: modern_ebpf or kmod",
+  },
+  { path: ["driver", "kind"], hint: "set the driver with falco.driver (modern_ebpf, auto or kmod)" },
+  {
+    path: ["falco", "grpc"],
+    hint: "the gRPC server was removed in Falco 0.44; events reach falcosidekick over http_output",
+  },
+  {
+    path: ["falco", "grpc_output"],
+    hint: "the gRPC output was removed in Falco 0.44; events reach falcosidekick over http_output",
+  },
+];
+
+function hasPath(value: unknown, path: readonly string[]): boolean {
+  let current: unknown = value;
+  for (const part of path) {
+    if (typeof current !== "object" || current === null || !(part in current)) return false;
+    current = (current as Record<string, unknown>)[part];
+  }
+  return true;
+}
+
+/** Raw falco chart values, with the keys chart 9.x refuses reported at their own path. */
+const falcoRawValues = rawValues.superRefine((values, ctx) => {
+  for (const removed of REMOVED_FALCO_VALUES) {
+    if (hasPath(values, removed.path)) {
+      ctx.addIssue({
+        code: "custom",
+        path: removed.path,
+        message: `falco chart 9.x refuses this key: ${removed.hint}`,
+      });
+    }
+  }
+});
+
 const falcoSchema = z.strictObject({
   /** falco chart version. Default 9.1.0 (Falco 0.44.1). */
   chartVersion: z
@@ -101,7 +144,7 @@ const falcoSchema = z.strictObject({
    */
   airGapped: z.boolean({ error: "must be true or false" }).default(false),
   /** Raw falco chart values, merged last. Default {}. */
-  values: rawValues.default({}),
+  values: falcoRawValues.default({}),
 });
 
 const sidekickSchema = z.strictObject({
@@ -189,36 +232,6 @@ export type DriverKind = (typeof DRIVER_KINDS)[number];
 
 export const TOP_LEVEL_KEYS = Object.keys(stackConfigSchema.shape);
 
-/** Values keys the falco chart 9.x refuses to render (falco-charts.md §1.3), with what to use instead. */
-const REMOVED_FALCO_VALUES: { path: string[]; hint: string }[] = [
-  {
-    path: ["driver", "ebpf"],
-    hint: "the legacy eBPF probe was removed in chart 9.0.0; use falco.driver: modern_ebpf",
-  },
-  {
-    path: ["driver", "gvisor"],
-    hint: "gVisor was removed in chart 9.0.0; use falco.driver: modern_ebpf or kmod",
-  },
-  { path: ["driver", "kind"], hint: "set the driver with falco.driver (modern_ebpf, auto or kmod)" },
-  {
-    path: ["falco", "grpc"],
-    hint: "the gRPC server was removed in Falco 0.44; events reach falcosidekick over http_output",
-  },
-  {
-    path: ["falco", "grpc_output"],
-    hint: "the gRPC output was removed in Falco 0.44; events reach falcosidekick over http_output",
-  },
-];
-
-function hasPath(value: unknown, path: readonly string[]): boolean {
-  let current: unknown = value;
-  for (const part of path) {
-    if (typeof current !== "object" || current === null || !(part in current)) return false;
-    current = (current as Record<string, unknown>)[part];
-  }
-  return true;
-}
-
 function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === "unrecognized_keys") {
     return `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
@@ -261,16 +274,7 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>): StackC
       issues.push({ key: path.length === 0 ? "falco-stack" : configKey(path), message });
     }
   }
-  const falcoValues = (raw.falco as { values?: unknown } | undefined)?.values;
-  for (const removed of REMOVED_FALCO_VALUES) {
-    if (hasPath(falcoValues, removed.path)) {
-      issues.push({
-        key: configKey(["falco", "values", ...removed.path]),
-        message: `falco chart 9.x refuses this key: ${removed.hint}`,
-      });
-    }
-  }
-  if (issues.length > 0 || !result.success) throw new ConfigError(issues);
+  if (!result.success) throw new ConfigError(issues);
   const config = result.data;
   const crossIssues = checkCombinations(config);
   if (crossIssues.length > 0) throw new ConfigError(crossIssues);

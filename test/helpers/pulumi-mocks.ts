@@ -137,13 +137,13 @@ export async function failureUnderMocks(
   program: () => unknown,
   config: Record<string, string>,
   options: { stack?: string; secretKeys?: string[] } = {},
-): Promise<{ error: unknown; registered: number }> {
-  let registered = 0;
+): Promise<{ error: unknown; registered: number; types: string[] }> {
+  const types: string[] = [];
   pulumi.runtime.setAllConfig(config, options.secretKeys ?? []);
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
-        registered++;
+        types.push(args.type);
         return { id: `${args.name}-id`, state: args.inputs as Record<string, unknown> };
       },
       call(args) {
@@ -157,7 +157,9 @@ export async function failureUnderMocks(
   try {
     program();
   } catch (error) {
-    return { error, registered };
+    // Registrations are asynchronous: let the ones already started reach the mocks.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    return { error, registered: types.length, types };
   }
   throw new Error("the program did not fail");
 }
