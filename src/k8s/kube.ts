@@ -28,11 +28,12 @@ export function loadKubeConfig(context?: string): KubeConfig {
 
 /** A readable message for a failed Kubernetes call about `what` (e.g. `pod demo/www`). */
 export function kubeErrorMessage(kc: KubeConfig, error: unknown, what: string): string {
-  if (error instanceof ApiException) {
-    if (error.code === 404) return `${what} not found`;
-    if (error.code === 401) return `the Kubernetes API rejected our credentials (HTTP 401) reading ${what}`;
-    if (error.code === 403) return `not allowed to access ${what} (HTTP 403): check your RBAC permissions`;
-    return `the Kubernetes API answered HTTP ${error.code} for ${what}`;
+  const code = error instanceof ApiException ? error.code : refusedUpgradeStatus(error);
+  if (code !== undefined) {
+    if (code === 404) return `${what} not found`;
+    if (code === 401) return `the Kubernetes API rejected our credentials (HTTP 401) reading ${what}`;
+    if (code === 403) return `not allowed to access ${what} (HTTP 403): check your RBAC permissions`;
+    return `the Kubernetes API answered HTTP ${code} for ${what}`;
   }
   const server = kc.getCurrentCluster()?.server ?? "(no server)";
   return `cannot reach the Kubernetes API at ${server} (context ${kc.getCurrentContext()}): ${messageOf(error)}`;
@@ -42,7 +43,16 @@ export function isNotFound(error: unknown): boolean {
   return error instanceof ApiException && error.code === 404;
 }
 
+/** The status of a refused WebSocket upgrade (exec, port-forward): ws only says it in its error text. */
+function refusedUpgradeStatus(error: unknown): number | undefined {
+  const match = /^Unexpected server response: (\d{3})$/.exec(messageOf(error));
+  return match ? Number(match[1]) : undefined;
+}
+
 function messageOf(error: unknown): string {
+  // A failed WebSocket connection rejects with ws's ErrorEvent, which is no Error but wraps one.
+  if (typeof error === "object" && error !== null && !(error instanceof Error) && "error" in error)
+    return messageOf(error.error);
   if (error instanceof Error) {
     const cause = (error as { cause?: unknown }).cause;
     return cause instanceof Error ? `${error.message} (${cause.message})` : error.message;

@@ -65,6 +65,11 @@ export async function forwardServicePort(
       .then((connection) => {
         // The pod side closing must end the local connection too, or the client waits forever.
         if (typeof connection === "function") return;
+        // The local side may be gone already (hung up, or close() ran) while the tunnel was opening.
+        if (socket.destroyed) {
+          connection.close();
+          return;
+        }
         tunnels.add(connection);
         connection.on("close", () => {
           tunnels.delete(connection);

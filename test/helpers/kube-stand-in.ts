@@ -5,22 +5,26 @@ import path from "node:path";
 
 /**
  * A local HTTP server that stands in for the Kubernetes API for the few read calls the demo makes
- * (get pod, list pods, follow a pod's log). It is not Kubernetes: exec and port-forward (WebSocket
- * upgrades) are not served.
+ * (get pod, list pods, follow a pod's log, get service). It is not Kubernetes. Exec and port-forward
+ * (WebSocket upgrades) are served only once `serveKubeWebSockets` (kube-ws-stand-in.ts) is attached.
  */
 export interface KubeStandIn {
   url: string;
   /** A kubeconfig file pointing at this server (context `stand-in`). */
   kubeconfig: string;
   pods: Record<string, unknown>[];
+  services: Record<string, unknown>[];
   requests: string[];
   /** Open log streams by pod name: write lines into them. */
   logStreams: Map<string, http.ServerResponse>;
+  /** The HTTP server, for kube-ws-stand-in.ts to take the WebSocket upgrades. */
+  server: http.Server;
   close(): Promise<void>;
 }
 
 export async function startKubeStandIn(): Promise<KubeStandIn> {
   const pods: Record<string, unknown>[] = [];
+  const services: Record<string, unknown>[] = [];
   const requests: string[] = [];
   const logStreams = new Map<string, http.ServerResponse>();
   const server = http.createServer((request, response) => {
@@ -39,6 +43,15 @@ export async function startKubeStandIn(): Promise<KubeStandIn> {
         code: 404,
         message: `${what} not found`,
       });
+    const serviceMatch = /^\/api\/v1\/namespaces\/([^/]+)\/services\/([^/]+)$/.exec(url.pathname);
+    if (serviceMatch) {
+      const [, namespace, name] = serviceMatch;
+      const service = services.find((candidate) => {
+        const metadata = candidate.metadata as { namespace?: string; name?: string };
+        return metadata.namespace === namespace && metadata.name === name;
+      });
+      return service ? json(200, service) : notFound(`services "${name}"`);
+    }
     const match = /^\/api\/v1\/namespaces\/([^/]+)\/pods(?:\/([^/]+))?(\/log)?$/.exec(url.pathname);
     if (!match) return notFound(url.pathname);
     const [, namespace, name, log] = match;
@@ -87,8 +100,10 @@ export async function startKubeStandIn(): Promise<KubeStandIn> {
     url,
     kubeconfig,
     pods,
+    services,
     requests,
     logStreams,
+    server,
     close: () =>
       new Promise<void>((resolve) => {
         for (const stream of logStreams.values()) stream.destroy();
@@ -125,5 +140,20 @@ export function pod(
         },
       ],
     },
+  };
+}
+
+/** A ClusterIP service in front of the pods with `selector`. */
+export function service(
+  namespace: string,
+  name: string,
+  selector: Record<string, string>,
+  ports: { port: number; targetPort?: number | string }[],
+) {
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { namespace, name },
+    spec: { type: "ClusterIP", selector, ports: ports.map((port) => ({ protocol: "TCP", ...port })) },
   };
 }
