@@ -334,6 +334,32 @@ describe("port-forward to a service through the API server's WebSocket", () => {
     },
   );
 
+  it(
+    "reports why a tunnel could not open, e.g. RBAC without pods/portforward",
+    { timeout: HANG_GUARD_MS },
+    async () => {
+      const errors: string[] = [];
+      const forwarded = await forwardServicePort(loadKubeConfig(), "tools", "echo", 80, (message) =>
+        errors.push(message),
+      );
+      forwards.push(forwarded);
+      sockets.refuseWith = 403;
+      try {
+        await new Promise<void>((resolve) => {
+          const socket = net.connect(Number(new URL(forwarded.url).port), "127.0.0.1");
+          socket.on("close", () => resolve());
+          socket.on("error", () => resolve());
+        });
+        assert.deepEqual(errors, [
+          "not allowed to access port-forward to pod tools/echo-0 (HTTP 403): check your RBAC permissions",
+        ]);
+      } finally {
+        sockets.refuseWith = undefined;
+        await forwarded.close();
+      }
+    },
+  );
+
   it("says which service or port is missing before it listens", async () => {
     const kc = loadKubeConfig();
     await assert.rejects(

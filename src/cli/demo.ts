@@ -84,11 +84,17 @@ async function runDemoCommand(options: DemoOptions, io: CliIo): Promise<number> 
     } else if (settings.via === "ui" && settings.ui) {
       let url = settings.ui.url;
       if (!url) {
+        const reported = new Set<string>();
         forwarded = await forwardServicePort(
           kc,
           settings.ui.namespace,
           settings.ui.serviceName,
           settings.ui.port,
+          (message) => {
+            // Each poll opens a connection: say each distinct failure once.
+            if (!reported.has(message)) progress(message);
+            reported.add(message);
+          },
         );
         progress(
           `port-forwarding svc/${settings.ui.serviceName} (${settings.ui.namespace}) to ${forwarded.url}`,

@@ -8,12 +8,17 @@ export interface ForwardedPort {
   close(): Promise<void>;
 }
 
-/** Like `kubectl port-forward svc/NAME PORT`: picks a ready pod behind the service and forwards to it. */
+/**
+ * Like `kubectl port-forward svc/NAME PORT`: picks a ready pod behind the service and forwards to it.
+ * A tunnel that cannot open (RBAC on pods/portforward, the API gone) is reported through `onError`,
+ * since the local client only sees its connection close.
+ */
 export async function forwardServicePort(
   kc: KubeConfig,
   namespace: string,
   serviceName: string,
   port: number,
+  onError: (message: string) => void = () => undefined,
 ): Promise<ForwardedPort> {
   const core = kc.makeApiClient(CoreV1Api);
   const what = `service ${namespace}/${serviceName}`;
@@ -77,7 +82,10 @@ export async function forwardServicePort(
         });
         socket.on("close", () => connection.close());
       })
-      .catch(() => socket.destroy());
+      .catch((error: unknown) => {
+        onError(kubeErrorMessage(kc, error, `port-forward to pod ${namespace}/${podName}`));
+        socket.destroy();
+      });
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
