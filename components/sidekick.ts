@@ -132,11 +132,20 @@ export class Sidekick extends pulumi.ComponentResource {
         )
       : [];
 
+    // The annotation sits in plain values: keyed, so it cannot confirm a guessed secret; the key stays secret.
+    const checksumKey = new random.RandomPassword(
+      `${name}-checksum-key`,
+      { length: 32, special: false },
+      { parent: this },
+    );
+    const outputsChecksum = pulumi.unsecret(
+      checksumKey.result.apply((key) => secretChecksum(secretEnv, key)),
+    );
     this.values = buildSidekickValues({
       sidekick: settings,
       ui,
       outputsConfig: args.outputsConfig ?? {},
-      outputsChecksum: secretChecksum(secretEnv),
+      outputsChecksum,
     });
     this.chart = new k8s.helm.v4.Chart(
       name,

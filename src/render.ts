@@ -90,7 +90,8 @@ export function renderStack(options: RenderOptions): RenderedStack {
     sidekick: config.sidekick,
     ui: config.ui,
     outputsConfig: prepared.outputs.chartConfig,
-    outputsChecksum: secretChecksum(secretEnv),
+    // Keyed with a fresh random key: the values file must not confirm a guessed secret.
+    outputsChecksum: secretChecksum(secretEnv, random(32)),
   });
 
   const manifests: PlainObject[] = [{ ...buildNamespace(namespace, "privileged") }];

@@ -87,7 +87,76 @@ describe("stack config errors name the key and what is allowed", () => {
         "falco-stack:falco.values.falco.grpc_output",
       ],
     );
-    assert.ok(messages.every((m) => m.includes("refuses")));
+    assert.match(messages[0]!, /falco chart 9\.x refuses this key: .*modern_ebpf/);
+    assert.match(messages[1]!, /managed by falco-stack: set the driver with falco\.driver/);
+    assert.match(messages[2]!, /falco chart 9\.x refuses this key: .*gRPC/);
+  });
+
+  it("refuses raw falco values that would bypass rule validation or cut Falco off from sidekick", () => {
+    const messages = configErrors(() =>
+      parseStackConfig({
+        ...withStorage,
+        falco: {
+          values: {
+            customRules: { "x.yaml": "- rule: unchecked" },
+            mounts: { volumes: [] },
+            falco: { rules_files: ["/etc/falco/x.yaml"], http_output: { url: "http://elsewhere" } },
+            falcosidekick: { enabled: true },
+          },
+        },
+      }),
+    );
+    assert.deepEqual(
+      messages.map((m) => m.split(": ")[0]),
+      [
+        "falco-stack:falco.values.customRules",
+        "falco-stack:falco.values.mounts",
+        "falco-stack:falco.values.falco.rules_files",
+        "falco-stack:falco.values.falco.http_output.url",
+        "falco-stack:falco.values.falcosidekick",
+      ],
+    );
+    assert.match(messages[0]!, /falco-stack:rules\.files, validated before deploy/);
+  });
+
+  it("refuses raw falcosidekick values that would put a credential into chart values", () => {
+    const messages = configErrors(() =>
+      parseStackConfig({
+        ...withStorage,
+        sidekick: {
+          values: {
+            fullnameOverride: "sk",
+            config: {
+              existingSecret: "mine",
+              slack: { webhookurl: "https://hooks.slack.com/x" },
+              debug: true,
+            },
+            webui: { user: "admin:admin", redis: { password: "hunter2" }, externalRedis: { password: "x" } },
+          },
+        },
+      }),
+    );
+    assert.deepEqual(
+      messages.map((m) => m.split(": ")[0]),
+      [
+        "falco-stack:sidekick.values.fullnameOverride",
+        "falco-stack:sidekick.values.config.existingSecret",
+        "falco-stack:sidekick.values.webui.user",
+        "falco-stack:sidekick.values.webui.redis.password",
+        "falco-stack:sidekick.values.webui.externalRedis.password",
+        "falco-stack:sidekick.values.config.slack",
+      ],
+    );
+    assert.match(messages[5]!, /configure outputs under falco-stack:outputs/);
+    assert.ok(messages.every((m) => !m.includes("hunter2") && !m.includes("hooks.slack.com")));
+    assert.equal(
+      parseStackConfig({ ...withStorage, sidekick: { values: { config: { debug: true } } } }).sidekick.values
+        .config
+        ? true
+        : false,
+      true,
+      "settings that are not outputs or credentials pass through",
+    );
   });
 
   it("names unknown keys and lists the allowed ones", () => {

@@ -338,3 +338,54 @@ describe("outputs, bad input: reported together, nothing planned", () => {
     );
   });
 });
+
+describe("outputs, bad input: a mistyped secret is not printed", () => {
+  it("names the key and what is allowed, but hides the value of a sensitive setting", () => {
+    const cases: [unknown, string, string][] = [
+      [
+        { webhook: { address: "htps://hooks.example/data?token=TOPSECRET123" } },
+        "falco-stack:outputs.webhook.address",
+        "TOPSECRET123",
+      ],
+      [
+        { slack: { webhookurl: "hooks.slack.com/services/T00/B00/SLACKSECRET" } },
+        "falco-stack:outputs.slack.webhookurl",
+        "SLACKSECRET",
+      ],
+      [
+        { loki: { hostport: "http://loki:3100", customheaders: "Authorization Bearer HEADERSECRET" } },
+        "falco-stack:outputs.loki.customheaders",
+        "HEADERSECRET",
+      ],
+      [
+        { nats: { hostport: "nats//user:NATSSECRET@host" } },
+        "falco-stack:outputs.nats.hostport",
+        "NATSSECRET",
+      ],
+    ];
+    for (const [raw, key, secret] of cases) {
+      const message = onlyIssue(raw, key);
+      assert.ok(!message.includes(secret), `${key}: ${message}`);
+      assert.match(message, /hidden: the setting is sensitive/);
+    }
+  });
+
+  it("still quotes a value that is not sensitive", () => {
+    assert.match(
+      onlyIssue(
+        { slack: { webhookurl: "https://hooks.slack.com/x", minimumpriority: "bogus" } },
+        "falco-stack:outputs.slack.minimumpriority",
+      ),
+      /"bogus" is not a priority/,
+    );
+  });
+
+  it("hides a malformed secret taken from the environment at render time", () => {
+    const message = onlyIssue({ slack: { webhookurl: "<secret>" } }, "falco-stack:outputs.slack.webhookurl", {
+      missingSecret: "placeholder",
+      env: { FALCO_STACK_SLACK_WEBHOOKURL: "hooks.slack.com/ENVSECRET" },
+    });
+    assert.match(message, /FALCO_STACK_SLACK_WEBHOOKURL/);
+    assert.ok(!message.includes("ENVSECRET"), message);
+  });
+});

@@ -1,7 +1,12 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import crypto from "node:crypto";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
+import { runProgram } from "../src/program.ts";
+import { renderStack } from "../src/render.ts";
+import { pulumiConfigFrom, runUnderMocks } from "./helpers/pulumi-mocks.ts";
 import { stringify } from "yaml";
 import {
   CHART_OUTPUT_KEYS,
@@ -447,6 +452,52 @@ describe("outputs: no sensitive value reaches chart values", () => {
       assert.equal(plan.enabled.length, 12);
     });
   }
+});
+
+describe("outputs: no sensitive value reaches the real values files or the Chart values", () => {
+  const all = Object.fromEntries(OUTPUT_NAMES.map((name) => [name, CASES[name].config]));
+
+  /** What an unkeyed checksum of the Secret would be: it would let anyone confirm a guessed secret. */
+  function unkeyedDigest(data: Record<string, string>): string {
+    const hash = crypto.createHash("sha256");
+    for (const [key, value] of Object.entries(data).sort(([a], [b]) => (a < b ? -1 : 1))) {
+      hash.update(key).update("\0").update(value).update("\0");
+    }
+    return hash.digest("hex");
+  }
+
+  it("all twelve at once: render's values files and the program's Chart values hold no secret and no plain hash of one", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "falco-stack-all-outputs-"));
+    const file = path.join(dir, "Pulumi.all.yaml");
+    const config = { "falco-stack:ui": { storageClass: "standard" }, "falco-stack:outputs": all };
+    fs.writeFileSync(file, stringify({ config }));
+    const rendered = renderStack({ file, env: {} });
+    const secretData = Object.fromEntries(
+      Object.entries(planOutputs(all, { missingSecret: "error" }).secretEnv).map(([k, v]) => [k, String(v)]),
+    );
+    const run = await runUnderMocks(
+      runProgram,
+      pulumiConfigFrom({ ui: { storageClass: "standard" }, outputs: all }),
+    );
+    const chartValues = run.resources
+      .filter((r) => r.type === "kubernetes:helm.sh/v4:Chart")
+      .map((r) => JSON.stringify(r.inputs.values));
+    const places: [string, string][] = [
+      ["falcosidekick-values.yaml", rendered.files["falcosidekick-values.yaml"]!],
+      ["falco-values.yaml", rendered.files["falco-values.yaml"]!],
+      ...chartValues.map((text, index): [string, string] => [`Chart values #${index}`, text]),
+      ["stack outputs", JSON.stringify(run.outputs)],
+    ];
+    const digest = unkeyedDigest(secretData);
+    for (const [where, text] of places) {
+      for (const value of SENSITIVE_VALUES) assert.ok(!text.includes(value), `${value} is in ${where}`);
+      assert.ok(!text.includes(digest), `an unkeyed hash of the Secret is in ${where}`);
+    }
+    assert.ok(
+      rendered.files["manifests.yaml"]!.includes(SENSITIVE_VALUES[0]!),
+      "the secrets are in the Secret",
+    );
+  });
 });
 
 describe("outputs: plain-text warning", () => {

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { before, describe, it } from "node:test";
+import { secretChecksum } from "../src/builders/custom-rules.ts";
 import { readStackConfig } from "../src/config/stack-file.ts";
 import { chartDefaults, unknownValuesKeys } from "./helpers/chart-values.ts";
 import * as pulumi from "@pulumi/pulumi";
@@ -146,6 +147,18 @@ describe("the program under mocks: dev stack", () => {
     assert.ok(!serialized.includes("admin:admin"));
     assert.ok(!serialized.includes("webhooks.app"), "the webhook address stays out of values");
     assert.ok(!serialized.includes("mock-password"), "no generated password in values");
+  });
+
+  it("rolls falcosidekick on an outputs Secret change with a keyed checksum, its key a secret of its own", () => {
+    const annotations = values(find(run, CHART, "falco-stack-sidekick")).podAnnotations as Record<
+      string,
+      string
+    >;
+    const key = "mock-password-falco-stack-sidekick-checksum-key";
+    const data = { WEBHOOK_ADDRESS: "https://webhooks.app/data?token=LJDEM0" };
+    assert.equal(annotations["falco-stack/outputs-checksum"], secretChecksum(data, key));
+    assert.notEqual(secretChecksum(data, key), secretChecksum({ WEBHOOK_ADDRESS: "https://other" }, key));
+    assert.notEqual(secretChecksum(data, key), secretChecksum(data, "another key"));
   });
 
   it("generates the UI and Redis credentials and hands them over in Secrets marked secret", () => {
@@ -374,7 +387,12 @@ describe("the program under mocks: other stacks and edge configs", () => {
     const run = await runStack("dev", { ui: { enabled: false }, sidekick: { networkPolicies: false } });
     const sidekick = values(find(run, CHART, "falco-stack-sidekick"));
     assert.equal(at(sidekick, "webui.enabled"), false);
-    assert.ok(!run.resources.some((r) => r.type.startsWith("random:")));
+    assert.deepEqual(
+      run.resources.filter((r) => r.type.startsWith("random:")).map((r) => r.name),
+      ["falco-stack-sidekick-checksum-key"],
+      "no UI or Redis credentials",
+    );
+    assert.ok(!run.resources.some((r) => r.type === SECRET && r.name.includes("auth")));
     assert.ok(!run.resources.some((r) => r.type.includes("NetworkPolicy")));
     assert.deepEqual(run.outputs.ui, { enabled: false });
     assert.equal(run.outputs.uiPassword, undefined);

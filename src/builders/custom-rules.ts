@@ -103,11 +103,15 @@ export function rulesChecksum(files: readonly RuleFile[]): string {
   return hash.digest("hex");
 }
 
-/** A checksum over a Secret's data, for a pod annotation: rotating the Secret rolls the pods. */
-export function secretChecksum(data: Readonly<Record<string, string>>): string {
-  const hash = crypto.createHash("sha256");
-  for (const [key, value] of Object.entries(data).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    hash.update(key).update("\0").update(value).update("\0");
+/**
+ * A keyed checksum (HMAC-SHA256) over a Secret's data, for a pod annotation: rotating the Secret
+ * rolls the pods. Keyed with a secret of its own, so the annotation, which sits in plain chart
+ * values, cannot be used to confirm a guessed password offline.
+ */
+export function secretChecksum(data: Readonly<Record<string, string>>, key: string): string {
+  const hmac = crypto.createHmac("sha256", key);
+  for (const [name, value] of Object.entries(data).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    hmac.update(name).update("\0").update(value).update("\0");
   }
-  return hash.digest("hex");
+  return hmac.digest("hex");
 }

@@ -1,8 +1,11 @@
 /** A plain JSON-like object. */
 export type PlainObject = Record<string, unknown>;
 
+/** A map as YAML gives it; class instances (a Pulumi Output, say) are values, not maps to merge. */
 export function isPlainObject(value: unknown): value is PlainObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
 }
 
 /**

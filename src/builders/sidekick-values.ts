@@ -3,13 +3,16 @@ import { loadBaseValues } from "./base-values.ts";
 import { mergeValues, type PlainObject } from "./merge.ts";
 import { OUTPUTS_SECRET, REDIS_AUTH_SECRET, UI_AUTH_SECRET } from "./names.ts";
 
-export interface SidekickValuesInput {
+export interface SidekickValuesInput<Checksum = string> {
   sidekick: SidekickSettings;
   ui: UiSettings;
   /** Non-sensitive output settings, under the chart's `config:` block. */
   outputsConfig: PlainObject;
-  /** Checksum of the outputs Secret: the chart's own checksum does not cover an existing Secret. */
-  outputsChecksum: string;
+  /**
+   * Keyed checksum of the outputs Secret (`secretChecksum`): the chart's own checksum does not
+   * cover an existing Secret. A string, or a Pulumi Output of one, placed as is.
+   */
+  outputsChecksum: Checksum;
 }
 
 export const OUTPUTS_CHECKSUM_ANNOTATION = "falco-stack/outputs-checksum";
@@ -21,7 +24,7 @@ export const OUTPUTS_CHECKSUM_ANNOTATION = "falco-stack/outputs-checksum";
 export const REDIS_PASSWORD_PLACEHOLDER = `from-secret-${REDIS_AUTH_SECRET}`;
 
 /** Values for the falcosidekick chart: the base file, then the typed settings, then `sidekick.values`. */
-export function buildSidekickValues(input: SidekickValuesInput): PlainObject {
+export function buildSidekickValues<Checksum = string>(input: SidekickValuesInput<Checksum>): PlainObject {
   const { sidekick, ui } = input;
   const webui: PlainObject = ui.enabled
     ? {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { UPSTREAM_RULESET_NAMES } from "../falco-rules/rulesets.ts";
+import { CHART_OUTPUT_KEYS } from "../outputs/catalog.ts";
 import { ConfigError, configKey, type ConfigIssue } from "./errors.ts";
 
 /**
@@ -63,25 +64,85 @@ const REMOVED_DRIVER_HINT: Record<string, string> = {
   gvisor: "gVisor support was removed in falco chart 9.0.0; use modern_ebpf or kmod",
 };
 
-/** Values keys the falco chart 9.x refuses to render (falco-charts.md §1.3), with what to use instead. */
-const REMOVED_FALCO_VALUES: { path: string[]; hint: string }[] = [
+/** A raw values key the stack does not accept, and why. */
+interface RefusedValue {
+  path: string[];
+  message: string;
+}
+
+const CHART9_REFUSES = "falco chart 9.x refuses this key:";
+const STACK_OWNS = "is managed by falco-stack:";
+
+/** Raw falco values refused: keys chart 9.x fails to render (falco-charts.md §1.3), and keys the stack owns. */
+const REFUSED_FALCO_VALUES: RefusedValue[] = [
   {
     path: ["driver", "ebpf"],
-    hint: "the legacy eBPF probe was removed in chart 9.0.0; use falco.driver: modern_ebpf",
+    message: `${CHART9_REFUSES} the legacy eBPF probe was removed in chart 9.0.0; use falco.driver: modern_ebpf`,
   },
   {
     path: ["driver", "gvisor"],
-    hint: "gVisor was removed in chart 9.0.0; use falco.driver: modern_ebpf or kmod",
+    message: `${CHART9_REFUSES} gVisor was removed in chart 9.0.0; use falco.driver: modern_ebpf or kmod`,
   },
-  { path: ["driver", "kind"], hint: "set the driver with falco.driver (modern_ebpf, auto or kmod)" },
+  {
+    path: ["driver", "kind"],
+    message: `${STACK_OWNS} set the driver with falco.driver (modern_ebpf, auto or kmod)`,
+  },
   {
     path: ["falco", "grpc"],
-    hint: "the gRPC server was removed in Falco 0.44; events reach falcosidekick over http_output",
+    message: `${CHART9_REFUSES} the gRPC server was removed in Falco 0.44; events reach falcosidekick over http_output`,
   },
   {
     path: ["falco", "grpc_output"],
-    hint: "the gRPC output was removed in Falco 0.44; events reach falcosidekick over http_output",
+    message: `${CHART9_REFUSES} the gRPC output was removed in Falco 0.44; events reach falcosidekick over http_output`,
   },
+  {
+    path: ["customRules"],
+    message: `${STACK_OWNS} custom rules come from falco-stack:rules.files, validated before deploy and mounted at /etc/falco/rules.d`,
+  },
+  {
+    path: ["mounts"],
+    message: `${STACK_OWNS} it mounts the custom rules here, and Helm replaces lists, so the rules would be lost`,
+  },
+  {
+    path: ["falco", "rules_files"],
+    message: `${STACK_OWNS} set from falco-stack:rules.rulesets, then /etc/falco/rules.d`,
+  },
+  {
+    path: ["falco", "http_output", "url"],
+    message: `${STACK_OWNS} it points Falco at this stack's falcosidekick`,
+  },
+  {
+    path: ["falcosidekick"],
+    message: `${STACK_OWNS} falcosidekick is a release of its own; configure it under falco-stack:sidekick and falco-stack:outputs`,
+  },
+];
+
+const GENERATED_CREDENTIALS =
+  "the UI login and the Redis password are generated and handed over in Secrets (stack outputs uiUser, uiPassword); credentials never go into chart values";
+
+/** Raw falcosidekick values refused: names the stack relies on, and anything that would put a credential into values. */
+const REFUSED_SIDEKICK_VALUES: RefusedValue[] = [
+  { path: ["fullnameOverride"], message: `${STACK_OWNS} fixed so Falco finds the falcosidekick Service` },
+  {
+    path: ["config", "existingSecret"],
+    message: `${STACK_OWNS} the Secret holding the outputs' credentials`,
+  },
+  ...["user", "existingSecret"].map((key) => ({
+    path: ["webui", key],
+    message: `${STACK_OWNS} ${GENERATED_CREDENTIALS}`,
+  })),
+  ...["password", "existingSecret"].map((key) => ({
+    path: ["webui", "redis", key],
+    message: `${STACK_OWNS} ${GENERATED_CREDENTIALS}`,
+  })),
+  {
+    path: ["webui", "externalRedis", "password"],
+    message: "is not supported: credentials never go into chart values",
+  },
+  ...CHART_OUTPUT_KEYS.map((output) => ({
+    path: ["config", output],
+    message: `${STACK_OWNS} configure outputs under falco-stack:outputs (outputs.extra for those without typed keys), so their credentials go to a Secret, never into chart values`,
+  })),
 ];
 
 function hasPath(value: unknown, path: readonly string[]): boolean {
@@ -93,18 +154,15 @@ function hasPath(value: unknown, path: readonly string[]): boolean {
   return true;
 }
 
-/** Raw falco chart values, with the keys chart 9.x refuses reported at their own path. */
-const falcoRawValues = rawValues.superRefine((values, ctx) => {
-  for (const removed of REMOVED_FALCO_VALUES) {
-    if (hasPath(values, removed.path)) {
-      ctx.addIssue({
-        code: "custom",
-        path: removed.path,
-        message: `falco chart 9.x refuses this key: ${removed.hint}`,
-      });
+/** Raw chart values with the refused keys reported at their own path. */
+function rawValuesRefusing(refused: readonly RefusedValue[]) {
+  return rawValues.superRefine((values, ctx) => {
+    for (const entry of refused) {
+      if (hasPath(values, entry.path))
+        ctx.addIssue({ code: "custom", path: entry.path, message: entry.message });
     }
-  }
-});
+  });
+}
 
 const falcoSchema = z.strictObject({
   /** falco chart version. Default 9.1.0 (Falco 0.44.1). */
@@ -143,8 +201,8 @@ const falcoSchema = z.strictObject({
    * Default false: falcoctl installs the pinned rulesets at pod start (it needs to reach ghcr.io).
    */
   airGapped: z.boolean({ error: "must be true or false" }).default(false),
-  /** Raw falco chart values, merged last. Default {}. */
-  values: falcoRawValues.default({}),
+  /** Raw falco chart values, merged last; keys the stack owns are refused. Default {}. */
+  values: rawValuesRefusing(REFUSED_FALCO_VALUES).default({}),
 });
 
 const sidekickSchema = z.strictObject({
@@ -157,8 +215,8 @@ const sidekickSchema = z.strictObject({
   replicas: z.number({ error: "must be a whole number" }).int().min(1).max(20).default(2),
   /** NetworkPolicies for sidekick, the UI and Redis. Default true; turn off where no policy engine runs. */
   networkPolicies: z.boolean({ error: "must be true or false" }).default(true),
-  /** Raw falcosidekick chart values, merged last. Default {}. */
-  values: rawValues.default({}),
+  /** Raw falcosidekick chart values, merged last; keys the stack owns and credentials are refused. Default {}. */
+  values: rawValuesRefusing(REFUSED_SIDEKICK_VALUES).default({}),
 });
 
 const uiSchema = z.strictObject({

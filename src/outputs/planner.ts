@@ -127,6 +127,25 @@ function envValue(kind: ValueKind, value: unknown): string {
   return String(value);
 }
 
+/**
+ * An error about a sensitive setting without the setting: every quoted piece of the message that
+ * comes from the value is hidden, so a mistyped secret never reaches a terminal or the Pulumi log.
+ */
+export function hideValue(message: string, value: unknown): string {
+  const texts: string[] = [];
+  const collect = (node: unknown): void => {
+    if (typeof node === "string" || typeof node === "number") texts.push(String(node));
+    else if (isPlainObject(node)) Object.values(node).forEach(collect);
+    else if (Array.isArray(node)) node.forEach(collect);
+  };
+  collect(value);
+  return message.replace(/"([^"]+)"/g, (quoted, inner: string) =>
+    inner.length >= 4 && texts.some((text) => text.includes(inner))
+      ? `"<${inner.length} characters, hidden: the setting is sensitive>"`
+      : quoted,
+  );
+}
+
 function getPath(object: unknown, path: readonly string[]): unknown {
   let node = object;
   for (const part of path) {
@@ -231,7 +250,10 @@ class Planner {
       if (kind) {
         const parsed = parseLeaf(kind, fromEnv);
         if ("error" in parsed) {
-          this.issues.push({ key, message: `value from environment variable ${variable} ${parsed.error}` });
+          this.issues.push({
+            key,
+            message: `value from environment variable ${variable} ${hideValue(parsed.error, fromEnv)}`,
+          });
           return;
         }
         this.plan.secretEnv[env] = envValue(kind, parsed.value);
@@ -349,7 +371,7 @@ class Planner {
 
     const result = outputSchema(name).safeParse(block);
     if (!result.success) {
-      for (const issue of result.error.issues) this.zodIssue(name, issue);
+      for (const issue of result.error.issues) this.zodIssue(name, issue, block);
       return;
     }
     const parsed = result.data;
@@ -415,7 +437,7 @@ class Planner {
     setPath(this.plan.chartConfig, path, value);
   }
 
-  zodIssue(name: OutputName, issue: z.core.$ZodIssue): void {
+  zodIssue(name: OutputName, issue: z.core.$ZodIssue, block: unknown): void {
     const at = issue.path.map(String);
     if (issue.code === "unrecognized_keys") {
       const allowed = allowedKeysAt(name, at);
@@ -438,7 +460,9 @@ class Planner {
       this.issue([name, ...at], `must be a map of settings (${allowed.join(", ")})`);
       return;
     }
-    this.issue([name, ...at], issue.message);
+    const sensitive =
+      OUTPUTS[name].keys[at.join(".")]?.sensitive !== undefined || this.fromSecureConfig([name, ...at]);
+    this.issue([name, ...at], sensitive ? hideValue(issue.message, getPath(block, at)) : issue.message);
   }
 
   passthrough(raw: unknown): void {
