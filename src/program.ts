@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { FalcoSecurityStack } from "../components/falco-security-stack.ts";
 import { readPulumiConfig } from "./config/pulumi-config.ts";
 import { parseStackConfig } from "./config/schema.ts";
-import { PROJECT_ROOT } from "./config/stack-file.ts";
+import { outputSecretPaths, PROJECT_ROOT, readStackFile } from "./config/stack-file.ts";
 import { isUserFacingError } from "./errors.ts";
 import { prepareStack } from "./stack-plan.ts";
 
@@ -11,16 +11,29 @@ import { prepareStack } from "./stack-plan.ts";
  * the stack and returns the stack outputs. Bad config or a broken rule stops here, before any
  * resource is registered.
  */
-export function runProgram() {
+/** The encrypted paths of the stack file, or undefined when it cannot be read (config from elsewhere). */
+function securePathsOf(stack: string, projectRoot: string): Set<string> | undefined {
+  try {
+    return readStackFile({ stack, projectRoot }).securePaths;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `projectRoot`: where `Pulumi.<stack>.yaml` and relative rule files are. Default: this project. */
+export function runProgram(projectRoot: string = PROJECT_ROOT) {
   let stack: FalcoSecurityStack;
   try {
     const { raw, outputsAreSecret } = readPulumiConfig();
     const config = parseStackConfig(raw);
+    const stackName = pulumi.getStack();
+    // The engine says only that falco-stack:outputs holds a secret somewhere; the stack file says which leaf.
+    const securePaths = securePathsOf(stackName, projectRoot);
     const prepared = prepareStack(config, {
-      projectRoot: PROJECT_ROOT,
+      projectRoot,
       missingSecret: "error",
-      allSecret: outputsAreSecret,
-      stack: pulumi.getStack(),
+      ...(securePaths ? { secretPaths: outputSecretPaths(securePaths) } : { allSecret: outputsAreSecret }),
+      stack: stackName,
     });
     for (const warning of prepared.warnings) void pulumi.log.warn(warning);
     stack = new FalcoSecurityStack("falco-stack", prepared);

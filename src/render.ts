@@ -18,7 +18,9 @@ import type { PlainObject } from "./builders/merge.ts";
 import { FALCO_CHART_REPO, FALCO_RELEASE, SIDEKICK_FULLNAME, SIDEKICK_RELEASE } from "./builders/names.ts";
 import { buildNetworkPolicies } from "./builders/network-policies.ts";
 import { buildSidekickValues } from "./builders/sidekick-values.ts";
-import { readStackConfig, type StackFileOptions } from "./config/stack-file.ts";
+import { ConfigError } from "./config/errors.ts";
+import { OutputPathError } from "./errors.ts";
+import { outputSecretPaths, readStackConfig, withFile, type StackFileOptions } from "./config/stack-file.ts";
 import {
   isSecretPlaceholder,
   PLACEHOLDER_MARKER,
@@ -64,16 +66,19 @@ export function renderStack(options: RenderOptions): RenderedStack {
   const stackFile = readStackConfig(options);
   const { config } = stackFile;
   const projectRoot = options.projectRoot ?? path.resolve(__dirname, "..");
-  const securePaths = new Set(
-    [...stackFile.securePaths].filter((p) => p.startsWith("outputs.")).map((p) => p.slice("outputs.".length)),
-  );
-  const prepared = prepareStack(config, {
-    projectRoot,
-    missingSecret: "placeholder",
-    secretPaths: securePaths,
-    env: options.env ?? process.env,
-    stack: stackFile.stack,
-  });
+  let prepared;
+  try {
+    prepared = prepareStack(config, {
+      projectRoot,
+      missingSecret: "placeholder",
+      secretPaths: outputSecretPaths(stackFile.securePaths),
+      env: options.env ?? process.env,
+      stack: stackFile.stack,
+    });
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ConfigError(withFile(error.issues, stackFile.file));
+    throw error;
+  }
   const random = options.randomString ?? cryptoRandomString;
 
   const placeholders = Object.values(prepared.outputs.secretEnv).filter(isSecretPlaceholder);
@@ -166,10 +171,21 @@ helm upgrade --install ${FALCO_RELEASE} falcosecurity/falco --version ${input.fa
 
 /** Writes the rendered files; install.sh is made executable. */
 export function writeRenderedStack(rendered: RenderedStack, outDir: string): string[] {
-  fs.mkdirSync(outDir, { recursive: true });
-  return Object.entries(rendered.files).map(([name, content]) => {
-    const file = path.join(outDir, name);
-    fs.writeFileSync(file, content, { mode: name.endsWith(".sh") ? 0o755 : 0o644 });
-    return file;
-  });
+  try {
+    fs.mkdirSync(outDir, { recursive: true });
+    return Object.entries(rendered.files).map(([name, content]) => {
+      const file = path.join(outDir, name);
+      fs.writeFileSync(file, content, { mode: name.endsWith(".sh") ? 0o755 : 0o644 });
+      return file;
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === "EEXIST" || code === "ENOTDIR"
+        ? "is a file, or lies under one; give a directory"
+        : code === "EACCES" || code === "EPERM"
+          ? "is not writable"
+          : (error as Error).message;
+    throw new OutputPathError(`--out ${outDir}: ${why}`);
+  }
 }

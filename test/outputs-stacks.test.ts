@@ -245,10 +245,33 @@ describe("outputs: render placeholders and the environment", () => {
     );
   });
 
-  it("a missing essential secret in render mode is a placeholder too", () => {
-    const plan = planOutputs({ slack: { channel: "#x" } }, { missingSecret: "placeholder" });
-    assert.ok(isSecretPlaceholder(plan.secretEnv.SLACK_WEBHOOKURL));
-    assert.equal((plan.secretEnv.SLACK_WEBHOOKURL as { command: string }).command.includes("--stack"), false);
+  it("a missing essential secret that the stack file does not declare is an error in render mode too", () => {
+    assert.throws(
+      () => planOutputs({ slack: { channel: "#x" } }, { missingSecret: "placeholder", env: {} }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.issues[0]?.key === "falco-stack:outputs.slack.webhookurl" &&
+        /declare it in the stack file as <secret>.*or set FALCO_STACK_SLACK_WEBHOOKURL when rendering/.test(
+          error.issues[0].message,
+        ),
+    );
+    const fromEnv = planOutputs(
+      { slack: { channel: "#x" } },
+      {
+        missingSecret: "placeholder",
+        env: { FALCO_STACK_SLACK_WEBHOOKURL: "https://hooks.slack.com/services/x" },
+      },
+    );
+    assert.equal(fromEnv.secretEnv.SLACK_WEBHOOKURL, "https://hooks.slack.com/services/x");
+    const declared = planOutputs(
+      { slack: { channel: "#x", webhookurl: "<secret>" } },
+      { missingSecret: "placeholder" },
+    );
+    assert.ok(isSecretPlaceholder(declared.secretEnv.SLACK_WEBHOOKURL));
+    assert.equal(
+      (declared.secretEnv.SLACK_WEBHOOKURL as { command: string }).command.includes("--stack"),
+      false,
+    );
   });
 
   it("a missing non-secret essential key is an error in render mode as well", () => {

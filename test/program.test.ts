@@ -383,6 +383,47 @@ describe("the program under mocks: other stacks and edge configs", () => {
     assert.equal(registered, 0);
   });
 
+  it("warns about a credential in plain text even when another output value is a secret", async (t) => {
+    const { runProgram } = await import("../src/program.ts");
+    // The stack file as Pulumi leaves it after `pulumi config set --secret --path ...slack.webhookurl`.
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "falco-stack-secure-"));
+    fs.writeFileSync(
+      path.join(root, "Pulumi.team.yaml"),
+      "config:\n  falco-stack:outputs:\n    slack:\n      webhookurl:\n        secure: v1:AAAA\n    elasticsearch:\n      hostport: https://es:9200\n      password: plain-es-password\n",
+    );
+    const warnings: string[] = [];
+    t.mock.method(pulumi.log, "warn", (message: string) => {
+      warnings.push(message);
+      return Promise.resolve();
+    });
+    const outputs = {
+      slack: { webhookurl: "https://hooks.slack.com/services/T/B/decrypted" },
+      elasticsearch: { hostport: "https://es:9200", password: "plain-es-password" },
+    };
+    await runUnderMocks(
+      () => runProgram(root),
+      pulumiConfigFrom({ ui: { storageClass: "x" }, rules: { files: [path.resolve("rules")] }, outputs }),
+      { stack: "team", secretKeys: ["falco-stack:outputs"] },
+    );
+    assert.equal(warnings.filter((w) => w.includes("elasticsearch.password")).length, 1, warnings.join("\n"));
+    assert.ok(!warnings.some((w) => w.includes("slack.webhookurl")), "the encrypted one is not warned about");
+    assert.ok(!warnings.some((w) => w.includes("plain-es-password")), "no warning prints the value");
+  });
+
+  it("refuses a misspelled config namespace instead of ignoring the block", async () => {
+    const { runProgram } = await import("../src/program.ts");
+    const { error, registered } = await failureUnderMocks(runProgram, {
+      "falco-stack:ui": JSON.stringify({ storageClass: "x" }),
+      "falco-stak:outputs": JSON.stringify({ slack: { webhookurl: "https://hooks.slack.com/x" } }),
+    });
+    assert.ok(error instanceof pulumi.RunError);
+    assert.match(
+      error.message,
+      /falco-stak:outputs: unknown config namespace "falco-stak": did you mean falco-stack:outputs\?/,
+    );
+    assert.equal(registered, 0);
+  });
+
   it("turns the UI off and NetworkPolicies off when asked", async () => {
     const run = await runStack("dev", { ui: { enabled: false }, sidekick: { networkPolicies: false } });
     const sidekick = values(find(run, CHART, "falco-stack-sidekick"));

@@ -244,6 +244,36 @@ describe("render output", () => {
     assert.match(noStack.stderr, /--stack NAME or --config FILE/);
   });
 
+  it("names --out when it cannot write there, and the stack file in output errors", async () => {
+    const dir = tempDir();
+    const file = path.join(dir, "a-file");
+    fs.writeFileSync(file, "");
+    const notADirectory = await runCli(["render", "--stack", "dev", "--out", file]);
+    assert.equal(notADirectory.code, 2);
+    assert.match(notADirectory.stderr, /--out .*a-file: is a file, or lies under one; give a directory/);
+    assert.doesNotMatch(notADirectory.stderr, /unexpected error/);
+
+    const stackFile = path.join(dir, "Pulumi.typo.yaml");
+    fs.writeFileSync(
+      stackFile,
+      "config:\n  falco-stack:ui:\n    storageClass: x\n  falco-stack:outputs:\n    slak: {}\n",
+    );
+    const unknownOutput = await runCli(["render", "--config", stackFile, "--out", path.join(dir, "out")]);
+    assert.equal(unknownOutput.code, 2);
+    assert.match(
+      unknownOutput.stderr,
+      /falco-stack:outputs\.slak: unknown output .*did you mean "slack"\? \(in .*Pulumi\.typo\.yaml\)/,
+    );
+
+    fs.writeFileSync(stackFile, "config:\n  falco-stak:ui:\n    storageClass: x\n");
+    const namespace = await runCli(["render", "--config", stackFile, "--out", path.join(dir, "out")]);
+    assert.equal(namespace.code, 2);
+    assert.match(
+      namespace.stderr,
+      /falco-stak:ui: unknown config namespace "falco-stak": did you mean falco-stack:ui\?/,
+    );
+  });
+
   it("runs from the installed bin as a fresh process", () => {
     const out = tempDir();
     const stdout = execFileSync(

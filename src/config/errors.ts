@@ -1,3 +1,5 @@
+import { editDistance } from "./suggest.ts";
+
 /** One problem in the stack configuration, located by its full config key. */
 export interface ConfigIssue {
   /** The full key, e.g. `falco-stack:ui.storageSize` or `falco-stack:outputs.slack.webhookurl`. */
@@ -21,6 +23,26 @@ export class ConfigError extends Error {
 
 /** The Pulumi config namespace of this project. */
 export const CONFIG_NAMESPACE = "falco-stack";
+
+/**
+ * Config keys whose namespace looks like a typo of ours (`falco-stak:outputs`): Pulumi would keep
+ * them, and the stack would silently run without them. Other namespaces (`kubernetes:`, `aws:`) pass.
+ */
+export function misspelledNamespaceIssues(keys: readonly string[]): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  for (const key of keys) {
+    const colon = key.indexOf(":");
+    if (colon <= 0) continue;
+    const namespace = key.slice(0, colon);
+    if (namespace !== CONFIG_NAMESPACE && editDistance(namespace, CONFIG_NAMESPACE) <= 2) {
+      issues.push({
+        key,
+        message: `unknown config namespace "${namespace}": did you mean ${CONFIG_NAMESPACE}:${key.slice(colon + 1)}?`,
+      });
+    }
+  }
+  return issues;
+}
 
 export function configKey(path: readonly (string | number)[]): string {
   const [head, ...rest] = path;

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_NAMESPACE } from "./errors.ts";
+import { CONFIG_NAMESPACE, ConfigError, misspelledNamespaceIssues } from "./errors.ts";
 
 /** Keys whose value is a plain string; every other key holds structured config (JSON). */
 const STRING_KEYS = new Set(["namespace"]);
@@ -18,7 +18,10 @@ export interface PulumiConfigSnapshot {
 export function readPulumiConfig(): PulumiConfigSnapshot {
   const raw: Record<string, unknown> = {};
   const prefix = `${CONFIG_NAMESPACE}:`;
-  for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
+  const all = pulumi.runtime.allConfig();
+  const misspelled = misspelledNamespaceIssues(Object.keys(all));
+  if (misspelled.length > 0) throw new ConfigError(misspelled);
+  for (const [key, value] of Object.entries(all)) {
     if (!key.startsWith(prefix)) continue;
     const name = key.slice(prefix.length);
     if (STRING_KEYS.has(name)) {

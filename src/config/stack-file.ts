@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
-import { CONFIG_NAMESPACE, ConfigError } from "./errors.ts";
+import { CONFIG_NAMESPACE, ConfigError, misspelledNamespaceIssues, type ConfigIssue } from "./errors.ts";
 import { parseStackConfig, type StackConfig } from "./schema.ts";
 
 /** The project root: where `Pulumi.yaml`, `rules/` and `values/` are. */
@@ -16,7 +16,7 @@ export interface StackFileOptions {
   projectRoot?: string;
 }
 
-export interface StackFile {
+export interface RawStackFile {
   /** The file read. */
   file: string;
   /** Stack name (from `stack`, or from the file name `Pulumi.<name>.yaml`). */
@@ -25,6 +25,9 @@ export interface StackFile {
   raw: Record<string, unknown>;
   /** Dot paths (e.g. `outputs.slack.webhookurl`) whose values are encrypted (`secure:`) and cannot be read offline. */
   securePaths: Set<string>;
+}
+
+export interface StackFile extends RawStackFile {
   config: StackConfig;
 }
 
@@ -65,8 +68,8 @@ function toPlain(node: Node | null | undefined, at: string[], securePaths: Set<s
   return node.toJSON();
 }
 
-/** Reads a Pulumi stack file offline, validates `falco-stack:*` and applies defaults. */
-export function readStackConfig(options: StackFileOptions): StackFile {
+/** Reads a Pulumi stack file offline: the `falco-stack:*` values as written, not yet validated. */
+export function readStackFile(options: StackFileOptions): RawStackFile {
   const root = options.projectRoot ?? PROJECT_ROOT;
   if (!options.file && !options.stack)
     throw new StackFileError("name a stack (--stack NAME) or a stack file (--config FILE)");
@@ -92,27 +95,42 @@ export function readStackConfig(options: StackFileOptions): StackFile {
   if (configNode !== undefined && configNode !== null && !isMap(configNode)) {
     throw new StackFileError(`${file}: "config" must be a map of keys such as ${CONFIG_NAMESPACE}:namespace`);
   }
+  const keys: string[] = [];
   if (isMap(configNode)) {
     for (const pair of configNode.items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : "";
+      keys.push(key);
       if (!key.startsWith(`${CONFIG_NAMESPACE}:`)) continue;
       const name = key.slice(CONFIG_NAMESPACE.length + 1);
       const value = toPlain(pair.value as Node, [name], securePaths);
       if (value !== undefined) raw[name] = value;
     }
   }
-  let config: StackConfig;
+  const misspelled = misspelledNamespaceIssues(keys);
+  if (misspelled.length > 0) throw new ConfigError(withFile(misspelled, file));
+  return { file, stack: options.stack ?? stackNameFromFile(file), raw, securePaths };
+}
+
+/** Reads a Pulumi stack file offline, validates `falco-stack:*` and applies defaults. */
+export function readStackConfig(options: StackFileOptions): StackFile {
+  const stackFile = readStackFile(options);
   try {
-    config = parseStackConfig(raw);
+    return { ...stackFile, config: parseStackConfig(stackFile.raw) };
   } catch (error) {
-    if (error instanceof ConfigError) {
-      throw new ConfigError(
-        error.issues.map((issue) => ({ ...issue, message: `${issue.message} (in ${file})` })),
-      );
-    }
+    if (error instanceof ConfigError) throw new ConfigError(withFile(error.issues, stackFile.file));
     throw error;
   }
-  return { file, stack: options.stack ?? stackNameFromFile(file), raw, securePaths, config };
+}
+
+/** Says which file a config issue comes from. */
+export function withFile(issues: readonly ConfigIssue[], file: string): ConfigIssue[] {
+  return issues.map((issue) => ({ ...issue, message: `${issue.message} (in ${file})` }));
+}
+
+/** The secure paths under `outputs`, relative to it (`slack.webhookurl`), as `planOutputs` takes them. */
+export function outputSecretPaths(securePaths: ReadonlySet<string>): Set<string> {
+  const prefix = "outputs.";
+  return new Set([...securePaths].filter((p) => p.startsWith(prefix)).map((p) => p.slice(prefix.length)));
 }
 
 /** Stack names with a `Pulumi.<name>.yaml` in the project root. */

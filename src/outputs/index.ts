@@ -17,7 +17,8 @@ export {
   type Sensitivity,
   type ValueKind,
 } from "./catalog.ts";
-export { closest, parsePriority } from "./schema.ts";
+export { parsePriority } from "./schema.ts";
+export { closest } from "../config/suggest.ts";
 export {
   PLACEHOLDER_MARKER,
   isSecretPlaceholder,

@@ -19,9 +19,9 @@ import {
   type Priority,
   type ValueKind,
 } from "./catalog.ts";
+import { didYouMean } from "../config/suggest.ts";
 import {
   allowedKeysAt,
-  didYouMean,
   outputSchema,
   parseLeaf,
   parsePriority,
@@ -260,6 +260,14 @@ class Planner {
       } else {
         this.plan.secretEnv[env] = fromEnv;
       }
+      return;
+    }
+    if (why === "missing") {
+      // Placeholders are for secrets the stack file declares or holds encrypted, not for a forgotten key.
+      this.issues.push({
+        key,
+        message: `is required for this output and is a secret: declare it in the stack file as ${SECRET_REQUIRED} and set it with: ${command}; or set ${variable} when rendering`,
+      });
       return;
     }
     this.plan.secretEnv[env] = { placeholder: true, env: variable, configKey: key, command };
