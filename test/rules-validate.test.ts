@@ -627,6 +627,60 @@ describe("validateRules: positions", () => {
   });
 });
 
+describe("validateRules: positions in quoted scalars with escapes", () => {
+  /** 1-based line and column of the first `token` in `text`, counted in the source. */
+  function sourcePosition(text: string, token: string): [number, number] {
+    const index = text.indexOf(token);
+    assert.ok(index >= 0, `${token} not in the source`);
+    const before = text.slice(0, index);
+    return [before.split("\n").length, index - before.lastIndexOf("\n")];
+  }
+
+  function errorPosition(text: string): [number, number] {
+    const error = onlyError(check(text));
+    assert.match(error.message, /nonexistent field fd\.nme/);
+    return [error.line ?? 0, error.col ?? 0];
+  }
+
+  it("counts an escape before the token on the same line as all of its source characters", () => {
+    const text = rule(String.raw`"evt.type = open and\tfd.nme = x"`);
+    assert.deepEqual(errorPosition(text), [3, 36]);
+  });
+
+  it("does not drift after several escapes of different lengths", () => {
+    const text = rule(
+      String.raw`"evt.type\t=\topen\tand\tproc.name in (\x41, \"b\/c\", \\x)\tand\tfd.nme = x"`,
+    );
+    assert.deepEqual(errorPosition(text), sourcePosition(text, "fd.nme"));
+  });
+
+  it("counts \\x, \\u and \\U escapes (one or two UTF-16 units) as their source characters", () => {
+    const text = rule(String.raw`"proc.name in ('\u00e9t\u00e9', 'caf\xe9', '\U0001F600x') and fd.nme = x"`);
+    assert.deepEqual(errorPosition(text), sourcePosition(text, "fd.nme"));
+  });
+
+  it("follows an escaped line break onto the next line", () => {
+    const text = rule(['"evt.type\\t= open and\\', '    \\tfd.nme = x"'].join("\n"));
+    assert.deepEqual(errorPosition(text), [4, 7]);
+  });
+
+  it("follows folded lines and empty lines inside double quotes", () => {
+    const text = rule(
+      String.raw`"evt.type\t= open\t` +
+        "\n\n" +
+        String.raw`    and\u0020proc.name = a` +
+        "\n" +
+        '     and fd.nme = x"',
+    );
+    assert.deepEqual(errorPosition(text), [6, 10]);
+  });
+
+  it("counts '' in a single-quoted scalar as two source characters", () => {
+    const text = rule("'proc.name in (''a'', ''b c'') and fd.nme = x'");
+    assert.deepEqual(errorPosition(text), [3, 49]);
+  });
+});
+
 describe("validateRules: upstream context", () => {
   it("resolves upstream macros, lists and rules with no flag", () => {
     const text = `${rule("spawned_process and proc.name in (shell_binaries) and fd.sport in (ssh_port)")}- rule: Terminal shell in container\n  condition: and not proc.pname = my_tool\n  override: {condition: append}\n- rule: Terminal shell in container\n  exceptions:\n    - name: my_tools\n      fields: proc.name\n      values: [my_tool]\n  override: {exceptions: append}\n`;

@@ -76,15 +76,133 @@ export class ScalarSource {
   }
 }
 
-const SKIPPABLE = new Set([" ", "\t", "\n", "\r", "\\", '"', "'"]);
-
 /**
- * Maps each character of a scalar's value to the source character it came from: walks the source
- * and the value together, skipping indentation, line breaks, quotes and escape backslashes. For
- * block scalars (`>`, `|`) this lands on the right line even after folding.
+ * Maps each character of a scalar's value to the source character it came from. Double-quoted
+ * scalars are decoded escape by escape; other scalars are aligned by matching.
  */
 function alignScalar(text: string, node: Scalar, value: string): Int32Array {
   const [start, end] = node.range ?? [0, 0];
+  if (text[start] === '"') {
+    const decoded = decodeDoubleQuoted(text, start, end);
+    // A mismatch means the value was not read the way we decode it; matching still gives a position.
+    if (decoded?.value === value) return Int32Array.from(decoded.offsets);
+  }
+  return alignByMatching(text, start, end, value);
+}
+
+/** YAML 1.2 one-character escapes and the value character each stands for. */
+const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
+  "0": "\0",
+  a: "\x07",
+  b: "\b",
+  t: "\t",
+  "\t": "\t",
+  n: "\n",
+  v: "\v",
+  f: "\f",
+  r: "\r",
+  e: "\x1b",
+  " ": " ",
+  '"': '"',
+  "/": "/",
+  "\\": "\\",
+  N: "\u0085",
+  _: "\u00a0",
+  L: "\u2028",
+  P: "\u2029",
+};
+
+const HEX_ESCAPE_DIGITS: Readonly<Record<string, number>> = { x: 2, u: 4, U: 8 };
+
+function isBlank(char: string | undefined): boolean {
+  return char === " " || char === "\t";
+}
+
+/** Length of the line break at `index` (1 for LF, 2 for CRLF), or 0. */
+function lineBreakLength(text: string, index: number): number {
+  if (text[index] === "\n") return 1;
+  return text[index] === "\r" && text[index + 1] === "\n" ? 2 : 0;
+}
+
+/**
+ * Decodes the double-quoted scalar `text[start, end)` (quotes included) as the `yaml` parser does,
+ * recording for each value character the source offset it comes from: the backslash for an escape
+ * (the escaped character for `\"`, `\\`, `\/`, `\ ` and `\<TAB>`), the line break for a folded
+ * line. Undefined for a malformed escape, which the parser has already reported.
+ */
+function decodeDoubleQuoted(
+  text: string,
+  start: number,
+  end: number,
+): { value: string; offsets: number[] } | undefined {
+  let value = "";
+  const offsets: number[] = [];
+  const emit = (chars: string, at: number): void => {
+    value += chars;
+    for (let k = 0; k < chars.length; k++) offsets.push(at);
+  };
+  for (let i = start + 1; i < end - 1; i++) {
+    const char = text[i] as string;
+    if (char === "\r" && text[i + 1] === "\n") continue;
+    if (char === "\n") {
+      // Line folding: one break is a space, n > 1 breaks are n - 1 newlines; blanks around are dropped.
+      const lineBreak = i;
+      const emptyLines: number[] = [];
+      while (isBlank(text[i + 1]) || lineBreakLength(text, i + 1) > 0) {
+        if (text[i + 1] === "\n") emptyLines.push(i + 1);
+        i++;
+      }
+      if (emptyLines.length === 0) emit(" ", lineBreak);
+      for (const at of emptyLines) emit("\n", at);
+      continue;
+    }
+    if (char === "\\") {
+      const next = text[i + 1] as string;
+      const simple = SIMPLE_ESCAPES[next];
+      if (simple !== undefined) {
+        emit(simple, simple === next ? i + 1 : i);
+        i++;
+        continue;
+      }
+      const escapedBreak = lineBreakLength(text, i + 1);
+      if (escapedBreak > 0) {
+        // An escaped line break joins the lines, also dropping the next line's indentation.
+        i += escapedBreak;
+        while (isBlank(text[i + 1])) i++;
+        continue;
+      }
+      const digits = HEX_ESCAPE_DIGITS[next];
+      if (digits === undefined) return undefined;
+      const hex = text.slice(i + 2, i + 2 + digits);
+      if (hex.length !== digits || !/^[0-9a-fA-F]+$/.test(hex)) return undefined;
+      const code = Number.parseInt(hex, 16);
+      if (code > 0x10ffff) return undefined;
+      emit(String.fromCodePoint(code), i);
+      i += 1 + digits;
+      continue;
+    }
+    if (isBlank(char)) {
+      // Blanks before a line break are dropped.
+      let last = i;
+      while (isBlank(text[last + 1])) last++;
+      if (lineBreakLength(text, last + 1) === 0) {
+        for (let k = i; k <= last; k++) emit(text[k] as string, k);
+      }
+      i = last;
+      continue;
+    }
+    emit(char, i);
+  }
+  return { value, offsets };
+}
+
+const SKIPPABLE = new Set([" ", "\t", "\n", "\r", "\\", '"', "'"]);
+
+/**
+ * Walks the source and the value together, skipping indentation, line breaks and quotes. For
+ * block scalars (`>`, `|`) this lands on the right line even after folding.
+ */
+function alignByMatching(text: string, start: number, end: number, value: string): Int32Array {
   const map = new Int32Array(value.length);
   let p = start;
   const first = text[start];
