@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { readValidatedRuleFiles, rulesChecksum, type RuleFile } from "../src/builders/custom-rules.ts";
 import { buildRulesConfigMap } from "../src/builders/manifests.ts";
+import { resolveRulesSettings } from "../src/config/schema.ts";
 import { PROJECT_ROOT } from "../src/config/stack-file.ts";
 import type { UpstreamRulesetName } from "../src/falco-rules/rulesets.ts";
 
@@ -37,11 +38,8 @@ export class CustomRules extends pulumi.ComponentResource {
     super("falco-stack:index:CustomRules", name, {}, opts);
     let files = args.ruleFiles;
     if (!files) {
-      const validated = readValidatedRuleFiles(
-        args.files ?? ["rules"],
-        args.projectRoot ?? PROJECT_ROOT,
-        args.upstreamRulesets ?? ["falco-rules"],
-      );
+      const rules = resolveRulesSettings({ files: args.files, rulesets: args.upstreamRulesets });
+      const validated = readValidatedRuleFiles(rules.files, args.projectRoot ?? PROJECT_ROOT, rules.rulesets);
       for (const warning of validated.warnings) void pulumi.log.warn(warning, this);
       files = validated.files;
     }

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { buildFalcoValues } from "../src/builders/falco-values.ts";
 import type { PlainObject } from "../src/builders/merge.ts";
 import { FALCO_CHART_REPO, FALCO_RELEASE } from "../src/builders/names.ts";
-import { resolveFalcoSettings, type FalcoSettingsInput } from "../src/config/schema.ts";
+import { resolveFalcoSettings, resolveRulesSettings, type FalcoSettingsInput } from "../src/config/schema.ts";
 import type { UpstreamRulesetName } from "../src/falco-rules/rulesets.ts";
 
 export interface FalcoAgentArgs {
@@ -37,7 +37,7 @@ export class FalcoAgent extends pulumi.ComponentResource {
     this.values = buildFalcoValues({
       namespace: args.namespace,
       falco: settings,
-      rulesets: args.rulesets ?? ["falco-rules"],
+      rulesets: resolveRulesSettings({ rulesets: args.rulesets }).rulesets,
       rulesChecksum: args.rulesChecksum ?? "none",
     });
     this.chart = new k8s.helm.v4.Chart(

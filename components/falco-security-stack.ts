@@ -10,6 +10,7 @@ import {
   UI_SERVICE,
   uiPortForwardCommand,
 } from "../src/builders/names.ts";
+import { ConfigError } from "../src/config/errors.ts";
 import type { StackConfig } from "../src/config/schema.ts";
 import type { OutputsPlan } from "../src/outputs/index.ts";
 import { CustomRules } from "./custom-rules.ts";
@@ -47,7 +48,7 @@ function resolvedSecretEnv(plan: OutputsPlan): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(plan.secretEnv)) {
     if (typeof value !== "string") {
-      throw new Error(`${value.configKey} is not set: ${value.command}`);
+      throw new ConfigError([{ key: value.configKey, message: `is not set: ${value.command}` }]);
     }
     env[name] = value;
   }

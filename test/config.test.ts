@@ -198,6 +198,32 @@ describe("stack config errors name the key and what is allowed", () => {
     );
   });
 
+  it("checks the UI's extra NetworkPolicy peers at their config key", () => {
+    const peers = (allowedFrom: unknown[]) => () =>
+      parseStackConfig({ ui: { storageClass: "x", allowedFrom } });
+    assert.deepEqual(configErrors(peers([{ ipBlok: { cidr: "10.0.0.0/8" } }])), [
+      'falco-stack:ui.allowedFrom[0]: unknown key "ipBlok"',
+      "falco-stack:ui.allowedFrom[0]: needs podSelector, namespaceSelector (or both), or ipBlock",
+    ]);
+    assert.match(
+      configErrors(peers([{ ipBlock: { cidr: "10.0.0.0/33" } }]))[0]!,
+      /^falco-stack:ui\.allowedFrom\[0\]\.ipBlock\.cidr: "10\.0\.0\.0\/33" is not a CIDR/,
+    );
+    assert.match(
+      configErrors(peers([{ ipBlock: { cidr: "10.0.0.0/8" }, podSelector: {} }]))[0]!,
+      /ipBlock cannot be combined with podSelector or namespaceSelector/,
+    );
+    const ingress = {
+      namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } },
+    };
+    assert.deepEqual(
+      parseStackConfig({
+        ui: { storageClass: "x", allowedFrom: [ingress, { ipBlock: { cidr: "fd00::/8" } }] },
+      }).ui.allowedFrom,
+      [ingress, { ipBlock: { cidr: "fd00::/8" } }],
+    );
+  });
+
   it("requires an explicit storage class for the Redis volume", () => {
     const [message] = configErrors(() => parseStackConfig({}));
     assert.match(message!, /^falco-stack:ui\.storageClass: is required/);

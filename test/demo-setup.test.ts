@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, realpath, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import {
@@ -10,11 +10,14 @@ import {
   readPulumiStackOutputs,
   resolveDemoSettings,
   type DemoFlags,
-  type RunFile,
+  type RunPulumi,
 } from "../src/demo/stack.ts";
 import { execResultFromStatus, podStatusFromPod } from "../src/k8s/demo-cluster.ts";
 import { registerDemoCommand } from "../src/cli/demo.ts";
+import { deploy } from "../src/cli/deploy.ts";
+import { capturePulumi, type PulumiCall } from "../src/cli/pulumi-cli.ts";
 import { hasStackTrace, runCommand } from "./helpers/cli-in-process.ts";
+import { projectRoot } from "./helpers/shared.ts";
 
 /** The outputs the lead's program writes (the contract in the brief). */
 const contractOutputs = {
@@ -132,6 +135,80 @@ describe("demo settings from stack outputs and flags", () => {
     }
   });
 
+  it("tells how to turn the demo on with pulumi config --path, for the stack asked for", () => {
+    const disabled = parseStackOutputs({ ...contractOutputs, demo: { enabled: false } }, "t");
+    assert.throws(
+      () => resolveDemoSettings(disabled, flags({ stack: "staging" })),
+      (error: unknown) =>
+        error instanceof DemoSetupError &&
+        error.message ===
+          "the demo is disabled in this stack (demo.enabled: false). Enable it (pulumi config set --path 'falco-stack:demo.enabled' true --stack staging, then npm run deploy -- --stack staging) or point at a pod with --pod.",
+    );
+  });
+
+  it("refuses outputs that lack what the stack always exports, naming each and the flag that replaces it", () => {
+    const expectMissing = (outputs: unknown, more: Partial<DemoFlags>, lines: string[]): void => {
+      assert.throws(
+        () => resolveDemoSettings(parseStackOutputs(outputs, "t"), flags(more), "saved.json"),
+        (error: unknown) => {
+          assert.ok(error instanceof DemoSetupError);
+          const [first, ...rest] = error.message.split("\n");
+          assert.match(first ?? "", /^missing in saved\.json: .*Or pass the flags that replace them:$/);
+          assert.deepEqual(rest, lines);
+          return true;
+        },
+      );
+    };
+    expectMissing({}, {}, [
+      "  namespace: --namespace NS",
+      "  falcoPods: --namespace NS",
+      "  demo: --pod NAME (and --demo-namespace NS unless it is demo)",
+    ]);
+    expectMissing({}, { via: "ui", user: "u", password: "p" }, [
+      "  namespace: --namespace NS",
+      "  falcoPods: --namespace NS",
+      "  demo: --pod NAME (and --demo-namespace NS unless it is demo)",
+      "  ui: --ui-url URL",
+    ]);
+    expectMissing({}, { pod: "web" }, ["  namespace: --namespace NS", "  falcoPods: --namespace NS"]);
+    // Enabled parts without their fields: no guessed port or pod name.
+    expectMissing({ ...contractOutputs, ui: { enabled: true } }, { via: "ui" }, [
+      "  ui.namespace: --ui-url URL",
+      "  ui.serviceName: --ui-url URL",
+      "  ui.port: --ui-url URL",
+    ]);
+    expectMissing({ ...contractOutputs, demo: { enabled: true, namespace: "demo" } }, {}, [
+      "  demo.podName: --pod NAME",
+    ]);
+    expectMissing({ ...contractOutputs, demo: { enabled: true, podName: "www" } }, {}, [
+      "  demo.namespace: --demo-namespace NS",
+    ]);
+  });
+
+  it("accepts the flags in place of the facts the outputs lack", () => {
+    const empty = parseStackOutputs({}, "t");
+    const settings = resolveDemoSettings(
+      empty,
+      flags({
+        namespace: "sec",
+        pod: "web",
+        demoNamespace: "shop",
+        via: "ui",
+        uiUrl: "http://127.0.0.1:9",
+        user: "u",
+        password: "p",
+      }),
+      "saved.json",
+    );
+    assert.deepEqual(settings.target, { namespace: "shop", pod: "web", container: "web" });
+    assert.deepEqual(settings.falcoPods, {
+      namespace: "sec",
+      labelSelector: "app.kubernetes.io/name=falco,app.kubernetes.io/instance=falco",
+      container: "falco",
+    });
+    assert.equal(settings.ui?.url, "http://127.0.0.1:9");
+  });
+
   it("warns when the stack forwards nothing to NATS", () => {
     const outputs = parseStackOutputs({ ...contractOutputs, outputs: [{ name: "webhook" }] }, "t");
     const settings = resolveDemoSettings(outputs, flags({ via: "nats", nats: "127.0.0.1:4222" }));
@@ -143,14 +220,14 @@ describe("demo settings from stack outputs and flags", () => {
 
 describe("reading the stack outputs", () => {
   it("runs pulumi with an argument array and parses its JSON", async () => {
-    const calls: [string, readonly string[]][] = [];
-    const run: RunFile = async (file, args) => {
-      calls.push([file, args]);
+    const calls: (readonly string[])[] = [];
+    const run: RunPulumi = async (args) => {
+      calls.push(args);
       return { stdout: JSON.stringify(contractOutputs), stderr: "", exitCode: 0 };
     };
     const outputs = await readPulumiStackOutputs("dev", run);
     assert.equal(outputs?.demo?.podName, "www");
-    assert.deepEqual(calls, [["pulumi", ["stack", "output", "--json", "--show-secrets", "--stack", "dev"]]]);
+    assert.deepEqual(calls, [["stack", "output", "--json", "--show-secrets", "--stack", "dev"]]);
   });
 
   it("returns nothing when the CLI is absent, and explains a failing CLI", async () => {
@@ -278,5 +355,187 @@ describe("falco-stack demo, before any cluster call", () => {
     assert.match(results[0].stderr, /argument 'email' is invalid\. Allowed choices are logs, ui, nats/);
     assert.match(results[1].stderr, /--timeout must be a number of seconds above 0, got "soon"/);
     assert.match(results[2].stderr, /cannot read --outputs-file \/nonexistent\/outputs\.json: ENOENT/);
+  });
+});
+
+/** Runs `falco-stack demo` with a recording stand-in for the pulumi CLI that prints `outputs`. */
+async function demoWithPulumi(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  outputs: unknown,
+): Promise<{ code: number; stderr: string; calls: PulumiCall[] }> {
+  const calls: PulumiCall[] = [];
+  const outcome = await runCommand(
+    (program, result, io) =>
+      registerDemoCommand(program, result, io, {
+        env,
+        runPulumi: async (call) => {
+          calls.push(call);
+          return { stdout: JSON.stringify(outputs), stderr: "", exitCode: 0 };
+        },
+      }),
+    args,
+  ).done;
+  return { code: outcome.code, stderr: outcome.stderr, calls };
+}
+
+function deployCalls(env: NodeJS.ProcessEnv): PulumiCall[] {
+  const calls: PulumiCall[] = [];
+  deploy({
+    stack: "dev",
+    upArgs: [],
+    env,
+    run: (call) => {
+      calls.push(call);
+      return { status: 0 };
+    },
+  });
+  return calls;
+}
+
+describe("falco-stack demo --stack reads the stack deploy wrote", () => {
+  const disabledDemo = { ...contractOutputs, demo: { enabled: false } };
+
+  it("runs pulumi with deploy's backend and directory, and explains how to enable the demo", async () => {
+    const env = { PULUMI_CONFIG_PASSPHRASE: "pw" };
+    const up = deployCalls(env).find((call) => call.args[0] === "up");
+    const demo = await demoWithPulumi(["demo", "--stack", "dev"], env, disabledDemo);
+    assert.ok(up);
+    assert.deepEqual(
+      demo.calls.map((call) => call.args),
+      [["stack", "output", "--json", "--show-secrets", "--stack", "dev"]],
+    );
+    const [read] = demo.calls;
+    assert.equal(read?.env.PULUMI_BACKEND_URL, up.env.PULUMI_BACKEND_URL);
+    assert.equal(read?.env.PULUMI_BACKEND_URL, `file://${path.join(projectRoot, ".pulumi")}`);
+    assert.equal(read?.cwd, up.cwd);
+    assert.equal(read?.cwd, projectRoot);
+    assert.equal(read?.env.PULUMI_CONFIG_PASSPHRASE, "pw");
+
+    assert.equal(demo.code, 2);
+    assert.match(
+      demo.stderr,
+      /Enable it \(pulumi config set --path 'falco-stack:demo\.enabled' true --stack dev, then npm run deploy -- --stack dev\)/,
+    );
+    assert.ok(!hasStackTrace(demo.stderr));
+  });
+
+  it("keeps a backend the user set, as deploy does", async () => {
+    const env = { PULUMI_BACKEND_URL: "s3://team-state" };
+    const up = deployCalls(env).find((call) => call.args[0] === "up");
+    const demo = await demoWithPulumi(["demo", "--stack", "dev"], env, disabledDemo);
+    assert.equal(up?.env.PULUMI_BACKEND_URL, "s3://team-state");
+    assert.equal(demo.calls[0]?.env.PULUMI_BACKEND_URL, "s3://team-state");
+  });
+
+  it("exits 2 naming the facts an outputs file lacks and their flags, before any cluster call", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "falco-stack-demo-"));
+    const empty = path.join(dir, "empty.json");
+    await writeFile(empty, "{}");
+    const outcome = await runCommand(registerDemoCommand, [
+      "demo",
+      "--stack",
+      "dev",
+      "--outputs-file",
+      empty,
+      "--via",
+      "ui",
+    ]).done;
+    assert.equal(outcome.code, 2);
+    assert.ok(outcome.stderr.includes(`missing in ${empty}: namespace, falcoPods, demo, ui.`));
+    assert.match(outcome.stderr, /^ {2}demo: --pod NAME/m);
+    assert.match(outcome.stderr, /^ {2}ui: --ui-url URL$/m);
+    assert.doesNotMatch(outcome.stderr, /Kubernetes|kubeconfig/);
+    assert.ok(!hasStackTrace(outcome.stderr));
+  });
+});
+
+describe("the real pulumi runner", () => {
+  it("runs the pulumi on PATH in the project root with the backend, and sees when there is none", async () => {
+    const bin = await mkdtemp(path.join(os.tmpdir(), "falco-stack-bin-"));
+    const record = path.join(bin, "record.txt");
+    const outputs = path.join(bin, "outputs.json");
+    await writeFile(outputs, JSON.stringify({ ...contractOutputs, demo: { enabled: false } }));
+    // A stand-in pulumi: notes where and how it ran, then prints the saved outputs.
+    await writeFile(
+      path.join(bin, "pulumi"),
+      `#!/bin/sh\nprintf '%s\\n%s\\n%s\\n' "$PWD" "$PULUMI_BACKEND_URL" "$*" > "${record}"\ncat "${outputs}"\n`,
+      { mode: 0o755 },
+    );
+    const run = (env: NodeJS.ProcessEnv): Promise<{ code: number; stderr: string }> =>
+      runCommand(
+        (program, result, io) => registerDemoCommand(program, result, io, { runPulumi: capturePulumi, env }),
+        ["demo", "--stack", "dev"],
+      ).done;
+
+    const found = await run({ PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}` });
+    assert.equal(found.code, 2);
+    assert.match(found.stderr, /the demo is disabled in this stack/);
+    // The shell reports the directory with symlinks resolved.
+    assert.deepEqual((await readFile(record, "utf8")).split("\n"), [
+      await realpath(projectRoot),
+      `file://${path.join(projectRoot, ".pulumi")}`,
+      "stack output --json --show-secrets --stack dev",
+      "",
+    ]);
+
+    const empty = await mkdtemp(path.join(os.tmpdir(), "falco-stack-nobin-"));
+    const absent = await run({ PATH: empty });
+    assert.equal(absent.code, 2);
+    assert.match(absent.stderr, /no stack outputs for stack dev \(the pulumi CLI is not installed\)/);
+  });
+});
+
+/** Sets (or, with undefined, removes) environment variables for the length of `body`. */
+async function withEnv<T>(vars: Record<string, string | undefined>, body: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(vars).map((name) => [name, process.env[name]]));
+  const apply = (values: Record<string, string | undefined>): void => {
+    for (const [name, value] of Object.entries(values)) {
+      if (value === undefined) Reflect.deleteProperty(process.env, name);
+      else process.env[name] = value;
+    }
+  };
+  apply(vars);
+  try {
+    return await body();
+  } finally {
+    apply(saved);
+  }
+}
+
+describe("falco-stack demo without a kubeconfig", () => {
+  it("says no kubeconfig was found and how to point at one", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "falco-stack-demo-"));
+    const home = await mkdtemp(path.join(os.tmpdir(), "falco-stack-home-"));
+    const saved = path.join(dir, "outputs.json");
+    await writeFile(saved, JSON.stringify(contractOutputs));
+    const args = ["demo", "--outputs-file", saved];
+
+    const noConfig = await withEnv(
+      { HOME: home, KUBECONFIG: undefined },
+      () => runCommand(registerDemoCommand, args).done,
+    );
+    assert.equal(noConfig.code, 2);
+    assert.ok(
+      noConfig.stderr.includes(
+        `no kubeconfig found: KUBECONFIG is not set, there is no ~/.kube/config (HOME is ${home})`,
+      ),
+      noConfig.stderr,
+    );
+    assert.match(noConfig.stderr, /KUBECONFIG=\/path\/to\/kubeconfig.*--context NAME/);
+    assert.doesNotMatch(noConfig.stderr, /localhost:8080|skipTLSVerify/);
+
+    const missing = path.join(dir, "no-such-kubeconfig");
+    const wrongPath = await withEnv(
+      { HOME: home, KUBECONFIG: missing },
+      () => runCommand(registerDemoCommand, args).done,
+    );
+    assert.equal(wrongPath.code, 2);
+    assert.ok(
+      wrongPath.stderr.includes(`no kubeconfig found at ${missing} (from KUBECONFIG)`),
+      wrongPath.stderr,
+    );
+    assert.match(wrongPath.stderr, /point KUBECONFIG at your kubeconfig file.*--context NAME/);
+    assert.ok(!hasStackTrace(noConfig.stderr + wrongPath.stderr));
   });
 });

@@ -1,28 +1,37 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { deploy, PULUMI_MISSING_MESSAGE, type Runner } from "../src/cli/deploy.ts";
+import { Command } from "commander";
+import { deploy, registerDeployCommand } from "../src/cli/deploy.ts";
 import { UserError } from "../src/cli/errors.ts";
+import { PULUMI_MISSING_MESSAGE, type AttachedPulumiRunner, type PulumiCall } from "../src/cli/pulumi-cli.ts";
 import { projectRoot } from "./helpers/shared.ts";
 
-interface Call {
-  command: string;
-  args: readonly string[];
-  backend?: string;
-}
-
-function recordingRunner(statuses: Record<string, number> = {}): { run: Runner; calls: Call[] } {
-  const calls: Call[] = [];
-  const run: Runner = (command, args, env) => {
-    calls.push({ command, args, backend: env.PULUMI_BACKEND_URL });
-    return { status: statuses[args[0] ?? ""] ?? 0, error: undefined };
+function recordingRunner(statuses: Record<string, number> = {}): {
+  run: AttachedPulumiRunner;
+  calls: PulumiCall[];
+} {
+  const calls: PulumiCall[] = [];
+  const run: AttachedPulumiRunner = (call) => {
+    calls.push(call);
+    return { status: statuses[call.args[0] ?? ""] ?? 0 };
   };
   return { run, calls };
 }
 
 describe("npm run deploy", () => {
+  it("passes the options it does not know to pulumi up: npm run deploy -- --stack dev --yes", async () => {
+    const { run, calls } = recordingRunner();
+    const result = { exitCode: -1 };
+    const program = new Command("falco-stack").exitOverride();
+    registerDeployCommand(program, result, run);
+    await program.parseAsync(["node", "falco-stack", "deploy", "--stack", "dev", "--yes", "--diff"]);
+    assert.equal(result.exitCode, 0);
+    assert.deepEqual(calls.at(-1)?.args, ["up", "--stack", "dev", "--yes", "--diff"]);
+  });
+
   it("explains how to install Pulumi, and that render works without it, when the CLI is missing", () => {
-    const missing: Runner = () => ({
+    const missing: AttachedPulumiRunner = () => ({
       status: null,
       error: Object.assign(new Error("spawn pulumi ENOENT"), { code: "ENOENT" }),
     });
@@ -38,25 +47,43 @@ describe("npm run deploy", () => {
     );
   });
 
-  it("selects or creates the stack, then runs pulumi up on the local file backend", () => {
+  it("explains a pulumi that is there but cannot be run", () => {
+    const denied: AttachedPulumiRunner = () => ({
+      status: null,
+      error: Object.assign(new Error("spawn pulumi EACCES"), { code: "EACCES" }),
+    });
+    assert.throws(
+      () => deploy({ stack: "dev", upArgs: [], env: {}, run: denied }),
+      (error: unknown) =>
+        error instanceof UserError && error.message === "cannot run the Pulumi CLI: spawn pulumi EACCES",
+    );
+  });
+
+  it("selects or creates the stack, then runs pulumi up on the local file backend in the project root", () => {
     const { run, calls } = recordingRunner();
-    const code = deploy({ stack: "dev", upArgs: ["--yes"], env: {}, run });
+    const code = deploy({
+      stack: "dev",
+      upArgs: ["--yes"],
+      env: { PULUMI_CONFIG_PASSPHRASE: "pass" },
+      run,
+    });
     assert.equal(code, 0);
     assert.deepEqual(
-      calls.map((c) => [c.command, ...c.args]),
-      [
-        ["pulumi", "version"],
-        ["pulumi", "stack", "select", "--create", "dev"],
-        ["pulumi", "up", "--stack", "dev", "--yes"],
-      ],
+      calls.map((c) => c.args),
+      [["version"], ["stack", "select", "--create", "dev"], ["up", "--stack", "dev", "--yes"]],
     );
-    assert.ok(calls.every((c) => c.backend === `file://${path.join(projectRoot, ".pulumi")}`));
+    for (const call of calls) {
+      assert.equal(call.env.PULUMI_BACKEND_URL, `file://${path.join(projectRoot, ".pulumi")}`);
+      assert.equal(call.env.PULUMI_CONFIG_PASSPHRASE, "pass");
+      assert.equal(call.cwd, projectRoot);
+    }
   });
 
   it("keeps the backend the user chose", () => {
     const { run, calls } = recordingRunner();
     deploy({ stack: "prod", upArgs: [], env: { PULUMI_BACKEND_URL: "https://api.pulumi.com" }, run });
-    assert.ok(calls.every((c) => c.backend === "https://api.pulumi.com"));
+    assert.equal(calls.length, 3);
+    assert.ok(calls.every((c) => c.env.PULUMI_BACKEND_URL === "https://api.pulumi.com"));
   });
 
   it("fails with exit code 1 when pulumi up fails", () => {

@@ -10,6 +10,7 @@ export const SIDEKICK_PORT = 2801;
 export const UI_SERVICE = `${SIDEKICK_FULLNAME}-ui`;
 export const UI_PORT = 2802;
 export const REDIS_SERVICE = `${SIDEKICK_FULLNAME}-ui-redis`;
+export const REDIS_PORT = 6379;
 
 export const RULES_CONFIGMAP = "falco-custom-rules";
 export const RULES_MOUNT_PATH = "/etc/falco/rules.d";

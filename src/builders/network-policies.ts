@@ -8,9 +8,7 @@
  * pod-template.tpl).
  */
 
-export const SIDEKICK_POLICY_PORT = 2801;
-export const UI_POLICY_PORT = 2802;
-export const REDIS_POLICY_PORT = 6379;
+import { MANAGED_BY_LABELS, REDIS_PORT, SIDEKICK_PORT, UI_PORT } from "./names.ts";
 
 export type Labels = Record<string, string>;
 
@@ -55,11 +53,6 @@ export interface NetworkPolicyOptions {
   falcoInstance: string;
 }
 
-const POLICY_LABELS: Labels = {
-  "app.kubernetes.io/part-of": "falco-stack",
-  "app.kubernetes.io/managed-by": "falco-stack",
-};
-
 function sidekickPods(instance: string, component: "core" | "ui" | "ui-redis"): Labels {
   return {
     "app.kubernetes.io/name": "falcosidekick",
@@ -78,7 +71,7 @@ function policy(
   return {
     apiVersion: "networking.k8s.io/v1",
     kind: "NetworkPolicy",
-    metadata: { name, namespace, labels: { ...POLICY_LABELS } },
+    metadata: { name, namespace, labels: { ...MANAGED_BY_LABELS } },
     spec: {
       podSelector: { matchLabels: podLabels },
       policyTypes: ["Ingress"],
@@ -106,19 +99,19 @@ export function buildNetworkPolicies(options: NetworkPolicyOptions): NetworkPoli
   sidekickFrom.push(...(options.sidekickAllowedFrom ?? []));
 
   const policies = [
-    policy(sidekickFullname, namespace, sidekickPods(instance, "core"), sidekickFrom, SIDEKICK_POLICY_PORT),
+    policy(sidekickFullname, namespace, sidekickPods(instance, "core"), sidekickFrom, SIDEKICK_PORT),
   ];
   if (options.uiEnabled) {
     // An empty podSelector in a peer means every pod of the policy's own namespace (falcosidekick included).
     const uiFrom: object[] = [{ podSelector: {} }, ...(options.uiAllowedFrom ?? [])];
-    policies.push(policy(`${sidekickFullname}-ui`, namespace, uiPods, uiFrom, UI_POLICY_PORT));
+    policies.push(policy(`${sidekickFullname}-ui`, namespace, uiPods, uiFrom, UI_PORT));
     policies.push(
       policy(
         `${sidekickFullname}-ui-redis`,
         namespace,
         sidekickPods(instance, "ui-redis"),
         [{ podSelector: { matchLabels: uiPods } }],
-        REDIS_POLICY_PORT,
+        REDIS_PORT,
       ),
     );
   }

@@ -20,6 +20,7 @@ import type { ForwardedPort } from "../k8s/port-forward.ts";
 import { ExitCode, UserError } from "./errors.ts";
 import { positiveNumber, processIo, type CliIo } from "./events.ts";
 import type { CommandResult } from "./main.ts";
+import { capturePulumi, pulumiCall, type CapturingPulumiRunner } from "./pulumi-cli.ts";
 
 /** What commander parses: the demo flags, with the timeout still text, plus where the outputs come from. */
 type DemoOptions = Omit<DemoFlags, "timeoutSeconds"> & {
@@ -28,7 +29,21 @@ type DemoOptions = Omit<DemoFlags, "timeoutSeconds"> & {
   outputsFile?: string;
 };
 
-export function registerDemoCommand(program: Command, result: CommandResult, io: CliIo = processIo): void {
+/** What the demo takes from its surroundings; tests replace them. */
+export interface DemoCommandContext {
+  /** Runs pulumi (as `deploy` does: same backend and directory). */
+  runPulumi: CapturingPulumiRunner;
+  env: NodeJS.ProcessEnv;
+}
+
+const processContext: DemoCommandContext = { runPulumi: capturePulumi, env: process.env };
+
+export function registerDemoCommand(
+  program: Command,
+  result: CommandResult,
+  io: CliIo = processIo,
+  context: DemoCommandContext = processContext,
+): void {
   program
     .command("demo")
     .description("trigger the demo detections in the demo pod and wait until they arrive")
@@ -56,12 +71,12 @@ export function registerDemoCommand(program: Command, result: CommandResult, io:
     .option("--nats <url>", "NATS server falcosidekick publishes to (port-forwarded), for --via nats")
     .option("--subject <subject>", "NATS subject (default falco.>)")
     .action(async (options: DemoOptions) => {
-      result.exitCode = await runDemoCommand(options, io);
+      result.exitCode = await runDemoCommand(options, io, context);
     });
 }
 
-async function runDemoCommand(options: DemoOptions, io: CliIo): Promise<number> {
-  const settings = await loadSettings(options);
+async function runDemoCommand(options: DemoOptions, io: CliIo, context: DemoCommandContext): Promise<number> {
+  const settings = await loadSettings(options, context);
   for (const warning of settings.warnings) io.stderr(`warning: ${warning}\n`);
   const progress = (line: string): void => {
     io.stderr(`${line}\n`);
@@ -140,7 +155,7 @@ async function runDemoCommand(options: DemoOptions, io: CliIo): Promise<number> 
   }
 }
 
-async function loadSettings(options: DemoOptions): Promise<DemoSettings> {
+async function loadSettings(options: DemoOptions, context: DemoCommandContext): Promise<DemoSettings> {
   const { timeout, context: _context, outputsFile: _outputsFile, ...rest } = options;
   const flags: DemoFlags = { ...rest, timeoutSeconds: positiveNumber("--timeout", timeout) };
   try {
@@ -150,9 +165,17 @@ async function loadSettings(options: DemoOptions): Promise<DemoSettings> {
       );
     }
     let outputs: StackOutputs | undefined;
-    if (options.outputsFile !== undefined) outputs = await readOutputsFile(options.outputsFile);
-    else if (options.stack !== undefined) outputs = await readPulumiStackOutputs(options.stack);
-    return resolveDemoSettings(outputs, flags);
+    let origin: string | undefined;
+    if (options.outputsFile !== undefined) {
+      outputs = await readOutputsFile(options.outputsFile);
+      origin = options.outputsFile;
+    } else if (options.stack !== undefined) {
+      outputs = await readPulumiStackOutputs(options.stack, (args) =>
+        context.runPulumi(pulumiCall(args, context.env)),
+      );
+      origin = `the outputs of stack ${options.stack}`;
+    }
+    return resolveDemoSettings(outputs, flags, origin);
   } catch (error) {
     if (error instanceof DemoSetupError) throw new UserError(error.message, ExitCode.usage);
     throw error;

@@ -1,33 +1,22 @@
-import { spawnSync, type SpawnSyncReturns } from "node:child_process";
-import path from "node:path";
 import type { Command } from "commander";
-import { readStackConfig, PROJECT_ROOT } from "../config/stack-file.ts";
+import { readStackConfig } from "../config/stack-file.ts";
 import { isUserFacingError } from "../errors.ts";
 import { ExitCode, UserError } from "./errors.ts";
 import type { CommandResult } from "./main.ts";
-
-/** Runs a command with the terminal attached; injectable so tests need no Pulumi CLI. */
-export type Runner = (
-  command: string,
-  args: readonly string[],
-  env: NodeJS.ProcessEnv,
-) => Pick<SpawnSyncReturns<Buffer>, "status" | "error">;
-
-const runAttached: Runner = (command, args, env) =>
-  spawnSync(command, args, { stdio: "inherit", env, cwd: PROJECT_ROOT });
-
-export const PULUMI_MISSING_MESSAGE = [
-  "the Pulumi CLI is not installed (https://www.pulumi.com/docs/install/: `curl -fsSL https://get.pulumi.com | sh`",
-  "or `brew install pulumi`). Without it, `npx falco-stack render --stack NAME --out DIR` still renders the",
-  "Helm values and manifests for helm or GitOps.",
-].join("\n");
+import {
+  isNotInstalled,
+  pulumiCall,
+  PULUMI_MISSING_MESSAGE,
+  runPulumiAttached,
+  type AttachedPulumiRunner,
+} from "./pulumi-cli.ts";
 
 export interface DeployOptions {
   stack: string;
   /** Extra arguments for `pulumi up`, e.g. --yes. */
   upArgs: readonly string[];
   env: NodeJS.ProcessEnv;
-  run?: Runner;
+  run?: AttachedPulumiRunner;
 }
 
 /**
@@ -35,32 +24,42 @@ export interface DeployOptions {
  * is set, and the stack is created on first use. The config is checked offline first.
  */
 export function deploy(options: DeployOptions): number {
-  const run = options.run ?? runAttached;
+  const run = options.run ?? runPulumiAttached;
   try {
     readStackConfig({ stack: options.stack });
   } catch (error) {
     if (isUserFacingError(error)) throw new UserError(error.message);
     throw error;
   }
-  const env: NodeJS.ProcessEnv = { ...options.env };
-  if (!env.PULUMI_BACKEND_URL) env.PULUMI_BACKEND_URL = `file://${path.join(PROJECT_ROOT, ".pulumi")}`;
+  const pulumi = (args: readonly string[]): ReturnType<AttachedPulumiRunner> =>
+    run(pulumiCall(args, options.env));
 
-  const version = run("pulumi", ["version"], env);
-  if (version.error) throw new UserError(PULUMI_MISSING_MESSAGE);
+  const version = pulumi(["version"]);
+  if (version.error) {
+    if (isNotInstalled(version.error)) throw new UserError(PULUMI_MISSING_MESSAGE);
+    throw new UserError(`cannot run the Pulumi CLI: ${version.error.message}`);
+  }
 
-  const select = run("pulumi", ["stack", "select", "--create", options.stack], env);
+  const select = pulumi(["stack", "select", "--create", options.stack]);
   if (select.status !== 0) return ExitCode.failed;
-  const up = run("pulumi", ["up", "--stack", options.stack, ...options.upArgs], env);
+  const up = pulumi(["up", "--stack", options.stack, ...options.upArgs]);
   return up.status === 0 ? ExitCode.ok : ExitCode.failed;
 }
 
-export function registerDeployCommand(program: Command, result: CommandResult): void {
+/** `run`: how pulumi is run; tests pass a recorder. */
+export function registerDeployCommand(
+  program: Command,
+  result: CommandResult,
+  run: AttachedPulumiRunner = runPulumiAttached,
+): void {
   program
     .command("deploy")
     .description("pulumi up for a stack (local file backend unless PULUMI_BACKEND_URL is set)")
     .requiredOption("--stack <name>", "stack to deploy: Pulumi.<name>.yaml")
-    .argument("[pulumiArgs...]", "extra arguments for pulumi up (after --), e.g. -- --yes")
+    .argument("[pulumiArgs...]", "extra arguments for pulumi up, e.g. --yes or --diff")
+    // Options deploy does not know are pulumi up's: `npm run deploy -- --stack dev --yes`.
+    .allowUnknownOption()
     .action((pulumiArgs: string[], flags: { stack: string }) => {
-      result.exitCode = deploy({ stack: flags.stack, upArgs: pulumiArgs, env: process.env });
+      result.exitCode = deploy({ stack: flags.stack, upArgs: pulumiArgs, env: process.env, run });
     });
 }

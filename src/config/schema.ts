@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { z } from "zod";
 import { UPSTREAM_RULESET_NAMES } from "../falco-rules/rulesets.ts";
 import { CHART_OUTPUT_KEYS } from "../outputs/catalog.ts";
@@ -219,6 +220,49 @@ const sidekickSchema = z.strictObject({
   values: rawValuesRefusing(REFUSED_SIDEKICK_VALUES).default({}),
 });
 
+/** A CIDR such as 10.0.0.0/8 or fd00::/8. */
+const cidr = z.string().superRefine((value, ctx) => {
+  const [address = "", prefix, ...rest] = value.split("/");
+  const family = isIP(address);
+  const bits = Number(prefix);
+  const max = family === 6 ? 128 : 32;
+  if (family === 0 || rest.length > 0 || !/^\d+$/.test(prefix ?? "") || bits > max) {
+    ctx.addIssue({ code: "custom", message: `"${value}" is not a CIDR such as 10.0.0.0/8 or fd00::/8` });
+  }
+});
+
+const labelSelector = z.strictObject({
+  matchLabels: z.record(z.string(), z.string()).optional(),
+  matchExpressions: z
+    .array(
+      z.strictObject({
+        key: z.string(),
+        operator: z.enum(["In", "NotIn", "Exists", "DoesNotExist"]),
+        values: z.array(z.string()).optional(),
+      }),
+    )
+    .optional(),
+});
+
+/** A NetworkPolicyPeer, checked here so a typo is reported at its config key, not by the API server. */
+const networkPolicyPeer = z
+  .strictObject({
+    podSelector: labelSelector.optional(),
+    namespaceSelector: labelSelector.optional(),
+    ipBlock: z.strictObject({ cidr, except: z.array(cidr).optional() }).optional(),
+  })
+  .superRefine((peer, ctx) => {
+    const selectors = peer.podSelector !== undefined || peer.namespaceSelector !== undefined;
+    if (peer.ipBlock && selectors) {
+      ctx.addIssue({
+        code: "custom",
+        message: "ipBlock cannot be combined with podSelector or namespaceSelector",
+      });
+    } else if (!peer.ipBlock && !selectors) {
+      ctx.addIssue({ code: "custom", message: "needs podSelector, namespaceSelector (or both), or ipBlock" });
+    }
+  });
+
 const uiSchema = z.strictObject({
   /** The falcosidekick web UI with its Redis. Default true. */
   enabled: z.boolean({ error: "must be true or false" }).default(true),
@@ -242,7 +286,7 @@ const uiSchema = z.strictObject({
    * Extra NetworkPolicy peers allowed to reach the UI port besides the release namespace, for
    * example an ingress controller namespace. Default [] (port-forward needs no rule).
    */
-  allowedFrom: z.array(z.record(z.string(), z.unknown())).default([]),
+  allowedFrom: z.array(networkPolicyPeer).default([]),
 });
 
 const rulesSchema = z.strictObject({
@@ -367,6 +411,7 @@ export type FalcoSettingsInput = z.input<typeof falcoSchema>;
 export type SidekickSettingsInput = z.input<typeof sidekickSchema>;
 export type UiSettingsInput = z.input<typeof uiSchema>;
 export type DemoSettingsInput = z.input<typeof demoSchema>;
+export type RulesSettingsInput = z.input<typeof rulesSchema>;
 
 function resolver<S extends z.ZodType>(schema: S, name: string) {
   return (input: z.input<S> | undefined): z.output<S> => {
@@ -386,3 +431,4 @@ export const resolveFalcoSettings = resolver(falcoSchema, "falco");
 export const resolveSidekickSettings = resolver(sidekickSchema, "sidekick");
 export const resolveUiSettings = resolver(uiSchema, "ui");
 export const resolveDemoSettings = resolver(demoSchema, "demo");
+export const resolveRulesSettings = resolver(rulesSchema, "rules");

@@ -1,6 +1,6 @@
-import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
+import { falcoPodSelector, UI_PORT, UI_SERVICE } from "../builders/names.ts";
 import type { Channel } from "../events/feed.ts";
 import { parsePriority, isAtLeast, type Priority } from "../events/model.ts";
 import type { DemoTarget } from "./match.ts";
@@ -71,27 +71,17 @@ export async function readOutputsFile(file: string): Promise<StackOutputs> {
   return parseStackOutputs(value, file);
 }
 
-export type RunFile = (
-  file: string,
+/** Runs `pulumi ARGS` the way every command of ours does (see src/cli/pulumi-cli.ts). */
+export type RunPulumi = (
   args: readonly string[],
 ) => Promise<{ stdout: string; stderr: string; exitCode: number } | "not-installed">;
-
-/** Runs a program with an argument array (never through a shell). */
-export const runFile: RunFile = (file, args) =>
-  new Promise((resolve, reject) => {
-    execFile(file, [...args], { maxBuffer: 16 * 1024 * 1024, timeout: 60_000 }, (error, stdout, stderr) => {
-      if (error && (error as NodeJS.ErrnoException).code === "ENOENT") return resolve("not-installed");
-      if (error && typeof error.code !== "number") return reject(error);
-      resolve({ stdout: String(stdout), stderr: String(stderr), exitCode: error ? Number(error.code) : 0 });
-    });
-  });
 
 /** `pulumi stack output --json --show-secrets --stack NAME`; undefined when the CLI is not installed. */
 export async function readPulumiStackOutputs(
   stack: string,
-  run: RunFile = runFile,
+  run: RunPulumi,
 ): Promise<StackOutputs | undefined> {
-  const result = await run("pulumi", ["stack", "output", "--json", "--show-secrets", "--stack", stack]);
+  const result = await run(["stack", "output", "--json", "--show-secrets", "--stack", stack]);
   if (result === "not-installed") return undefined;
   if (result.exitCode !== 0) {
     throw new DemoSetupError(
@@ -137,12 +127,73 @@ export interface DemoSettings {
   warnings: string[];
 }
 
-const DEFAULT_FALCO_SELECTOR = "app.kubernetes.io/name=falco,app.kubernetes.io/instance=falco";
+/** Fixed by the stack program (components/falco-security-stack.ts): the chart's Falco container. */
+const FALCO_CONTAINER = "falco";
+/** Documented config defaults (`namespace`, `demo.namespace`), for what flags alone leave open. */
+const DEFAULT_FALCO_NAMESPACE = "falco";
+const DEFAULT_DEMO_NAMESPACE = "demo";
 const NEEDS =
   "Pass --outputs-file FILE (saved with `pulumi stack output --json --show-secrets --stack NAME`), or at least --pod NAME (with --demo-namespace, --namespace for Falco";
 
-/** Merges stack outputs (if any) and flags into what the demo needs; throws saying what is missing. */
-export function resolveDemoSettings(outputs: StackOutputs | undefined, flags: DemoFlags): DemoSettings {
+/** A fact the demo needs that the outputs lack, and the flag that replaces it. */
+export interface MissingFact {
+  key: string;
+  flag: string;
+}
+
+/**
+ * What the stack program always exports (namespace, falcoPods, demo, and ui for --via ui) but
+ * these outputs lack, unless a flag replaces it. A gap means the outputs are not this stack's.
+ */
+export function missingFacts(outputs: StackOutputs, flags: DemoFlags): MissingFact[] {
+  const missing: MissingFact[] = [];
+  const need = (present: boolean, replaced: boolean, key: string, flag: string): void => {
+    if (!present && !replaced) missing.push({ key, flag });
+  };
+  need(outputs.namespace !== undefined, flags.namespace !== undefined, "namespace", "--namespace NS");
+  need(outputs.falcoPods !== undefined, flags.namespace !== undefined, "falcoPods", "--namespace NS");
+  need(
+    outputs.demo !== undefined,
+    flags.pod !== undefined,
+    "demo",
+    "--pod NAME (and --demo-namespace NS unless it is demo)",
+  );
+  if (outputs.demo?.enabled) {
+    need(
+      outputs.demo.namespace !== undefined,
+      flags.demoNamespace !== undefined,
+      "demo.namespace",
+      "--demo-namespace NS",
+    );
+    need(outputs.demo.podName !== undefined, flags.pod !== undefined, "demo.podName", "--pod NAME");
+  }
+  if (flags.via === "ui") {
+    const replaced = flags.uiUrl !== undefined;
+    need(outputs.ui !== undefined, replaced, "ui", "--ui-url URL");
+    if (outputs.ui?.enabled) {
+      need(outputs.ui.namespace !== undefined, replaced, "ui.namespace", "--ui-url URL");
+      need(outputs.ui.serviceName !== undefined, replaced, "ui.serviceName", "--ui-url URL");
+      need(outputs.ui.port !== undefined, replaced, "ui.port", "--ui-url URL");
+    }
+  }
+  return missing;
+}
+
+/** `pulumi config set` for the demo, then the redeploy: what a user runs to turn it on. */
+export function enableDemoHint(stack: string | undefined): string {
+  const name = stack ?? "NAME";
+  return `pulumi config set --path 'falco-stack:demo.enabled' true --stack ${name}, then npm run deploy -- --stack ${name}`;
+}
+
+/**
+ * Merges stack outputs (if any) and flags into what the demo needs; throws saying what is missing.
+ * `origin` names where the outputs came from, for the messages.
+ */
+export function resolveDemoSettings(
+  outputs: StackOutputs | undefined,
+  flags: DemoFlags,
+  origin = "the stack outputs",
+): DemoSettings {
   if (!Number.isFinite(flags.timeoutSeconds) || flags.timeoutSeconds <= 0) {
     throw new DemoSetupError(`--timeout must be a positive number of seconds`);
   }
@@ -154,17 +205,41 @@ export function resolveDemoSettings(outputs: StackOutputs | undefined, flags: De
   }
   if (outputs?.demo && !outputs.demo.enabled && flags.pod === undefined) {
     throw new DemoSetupError(
-      `the demo is disabled in this stack (demo.enabled: false). Enable it (pulumi config set falco-stack:demo '{"enabled":true}' --path) or point at a pod with --pod.`,
+      `the demo is disabled in this stack (demo.enabled: false). Enable it (${enableDemoHint(flags.stack)}) or point at a pod with --pod.`,
     );
   }
-  const demoNamespace = flags.demoNamespace ?? outputs?.demo?.namespace ?? "demo";
-  const pod = flags.pod ?? outputs?.demo?.podName ?? "www";
+  if (outputs?.ui && !outputs.ui.enabled && flags.via === "ui" && !flags.uiUrl) {
+    throw new DemoSetupError(
+      "the UI is disabled in this stack (ui.enabled: false): use --via logs or --via nats, or pass --ui-url",
+    );
+  }
+  if (outputs) {
+    const missing = missingFacts(outputs, flags);
+    if (missing.length > 0) {
+      const lines = missing.map((fact) => `  ${fact.key}: ${fact.flag}`);
+      throw new DemoSetupError(
+        [
+          `missing in ${origin}: ${missing.map((fact) => fact.key).join(", ")}. The stack always exports them, so these may not be its outputs (save them with \`pulumi stack output --json --show-secrets --stack NAME\`). Or pass the flags that replace them:`,
+          ...lines,
+        ].join("\n"),
+      );
+    }
+  }
+  const demoNamespace =
+    flags.demoNamespace ??
+    outputs?.demo?.namespace ??
+    (outputs?.demo?.enabled ? undefined : DEFAULT_DEMO_NAMESPACE);
+  const pod = flags.pod ?? outputs?.demo?.podName;
+  if (demoNamespace === undefined || pod === undefined) {
+    throw new DemoSetupError(`no demo pod: pass --pod NAME and --demo-namespace NS`);
+  }
   const container = flags.container ?? (flags.pod ? undefined : outputs?.demo?.container) ?? pod;
-  const falcoNamespace = flags.namespace ?? outputs?.falcoPods?.namespace ?? outputs?.namespace ?? "falco";
+  const falcoNamespace =
+    flags.namespace ?? outputs?.falcoPods?.namespace ?? outputs?.namespace ?? DEFAULT_FALCO_NAMESPACE;
   const falcoPods = {
     namespace: falcoNamespace,
-    labelSelector: flags.falcoSelector ?? outputs?.falcoPods?.labelSelector ?? DEFAULT_FALCO_SELECTOR,
-    container: flags.falcoContainer ?? outputs?.falcoPods?.container ?? "falco",
+    labelSelector: flags.falcoSelector ?? outputs?.falcoPods?.labelSelector ?? falcoPodSelector(),
+    container: flags.falcoContainer ?? outputs?.falcoPods?.container ?? FALCO_CONTAINER,
   };
 
   const settings: DemoSettings = {
@@ -176,11 +251,6 @@ export function resolveDemoSettings(outputs: StackOutputs | undefined, flags: De
   };
 
   if (flags.via === "ui") {
-    if (outputs?.ui && !outputs.ui.enabled && !flags.uiUrl) {
-      throw new DemoSetupError(
-        "the UI is disabled in this stack (ui.enabled: false): use --via logs or --via nats, or pass --ui-url",
-      );
-    }
     const user = flags.user ?? outputs?.uiUser;
     const password = flags.password ?? outputs?.uiPassword;
     if (!user || !password) {
@@ -188,11 +258,12 @@ export function resolveDemoSettings(outputs: StackOutputs | undefined, flags: De
         "--via ui needs the UI credentials: the stack outputs uiUser/uiPassword, or --user and --password",
       );
     }
+    // Without outputs, the UI Service the stack always creates; with --ui-url, these go unused.
     settings.ui = {
       url: flags.uiUrl,
       namespace: outputs?.ui?.namespace ?? falcoNamespace,
-      serviceName: outputs?.ui?.serviceName ?? "falcosidekick-ui",
-      port: outputs?.ui?.port ?? 2802,
+      serviceName: outputs?.ui?.serviceName ?? UI_SERVICE,
+      port: outputs?.ui?.port ?? UI_PORT,
       user,
       password,
     };

@@ -1,3 +1,5 @@
+import fs from "node:fs";
+import path from "node:path";
 import { ApiException, KubeConfig } from "@kubernetes/client-node";
 import { KubeError } from "./errors.ts";
 
@@ -6,10 +8,22 @@ export { KubeError };
 /** Kubeconfig from KUBECONFIG / ~/.kube/config / in-cluster, switched to `context` when given. */
 export function loadKubeConfig(context?: string): KubeConfig {
   const kc = new KubeConfig();
+  const listed = (process.env.KUBECONFIG ?? "").split(path.delimiter).filter((file) => file !== "");
+  const absent = listed.filter((file) => !fs.existsSync(file));
+  if (absent.length > 0) {
+    throw new KubeError(
+      `no kubeconfig found at ${absent.join(", ")} (from KUBECONFIG): point KUBECONFIG at your kubeconfig file, or unset it to use ~/.kube/config; pick a context in it with --context NAME`,
+    );
+  }
   try {
     kc.loadFromDefault();
   } catch (error) {
     throw new KubeError(`cannot load the kubeconfig (KUBECONFIG or ~/.kube/config): ${messageOf(error)}`);
+  }
+  if (listed.length === 0 && isNoConfigFallback(kc)) {
+    throw new KubeError(
+      `no kubeconfig found: KUBECONFIG is not set, there is no ~/.kube/config${process.env.HOME ? ` (HOME is ${process.env.HOME})` : ""} and this is not a pod in a cluster. Point at one with KUBECONFIG=/path/to/kubeconfig, and pick a context in it with --context NAME`,
+    );
   }
   if (context !== undefined) {
     const names = kc.getContexts().map((candidate) => candidate.name);
@@ -24,6 +38,19 @@ export function loadKubeConfig(context?: string): KubeConfig {
     throw new KubeError("the kubeconfig has no current cluster: pass --context or set KUBECONFIG");
   }
   return kc;
+}
+
+/**
+ * With no kubeconfig at all, client-node does not fail: it makes up a cluster at
+ * http://localhost:8080, and every call then fails with an unrelated TLS message.
+ */
+function isNoConfigFallback(kc: KubeConfig): boolean {
+  const contexts = kc.getContexts();
+  return (
+    contexts.length === 1 &&
+    contexts[0]?.name === "loaded-context" &&
+    kc.getCurrentCluster()?.server === "http://localhost:8080"
+  );
 }
 
 /** A readable message for a failed Kubernetes call about `what` (e.g. `pod demo/www`). */
