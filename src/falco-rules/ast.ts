@@ -146,6 +146,13 @@ export type TransformerArg = FieldRef | TransformerCall | StringValue | Transfor
 export type RightValue = StringValue | ListValue | FieldValue | TransformerCall;
 
 /** A parse failure: `offset` is the position in the source text where the parser stopped. */
+/** The literal values of a right-hand side (`x` or `(x, y)`); undefined for `val()` and transformers. */
+export function literalValues(right: RightValue): string[] | undefined {
+  if (right.kind === "string") return [right.value];
+  if (right.kind === "list") return right.values.map((value) => value.value);
+  return undefined;
+}
+
 export class ConditionSyntaxError extends Error {
   constructor(
     message: string,

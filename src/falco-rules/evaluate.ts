@@ -1,12 +1,13 @@
-import type {
-  BinaryCheck,
-  Expr,
-  FieldRef,
-  Modifier,
-  Operand,
-  StringValue,
-  TransformerArg,
-  TransformerCall,
+import {
+  literalValues,
+  type BinaryCheck,
+  type Expr,
+  type FieldRef,
+  type Modifier,
+  type Operand,
+  type StringValue,
+  type TransformerArg,
+  type TransformerCall,
 } from "./ast.ts";
 import { isNumericType, resolveField } from "./catalog.ts";
 import type { LoadedRule, Ruleset } from "./model.ts";
@@ -225,13 +226,7 @@ function checkEventTypes(check: BinaryCheck, negated: boolean): TypeSet {
   if (check.left.kind !== "field" || check.left.arg !== undefined || check.modifier) return ALL;
   // Only evt.type: the index looks events up by their evt.type value.
   if (check.left.name !== "evt.type") return ALL;
-  const right = check.right;
-  const values =
-    right.kind === "string"
-      ? [right.value]
-      : right.kind === "list"
-        ? right.values.map((v) => v.value)
-        : undefined;
+  const values = literalValues(check.right);
   if (!values) return ALL;
   const positive = check.operator === "=" || check.operator === "==" || check.operator === "in";
   if (positive && !negated) return new Set(values);

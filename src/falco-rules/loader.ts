@@ -7,6 +7,7 @@ import { isMap, isScalar, isSeq, type Node } from "yaml";
 import {
   ConditionSyntaxError,
   LIST_OPERATORS,
+  literalValues,
   NUMERIC_OPERATORS,
   STRING_OPERATORS,
   UNARY_OPERATORS,
@@ -1515,13 +1516,7 @@ class Loader {
         ) {
           return all;
         }
-        const right = expr.right;
-        const values =
-          right.kind === "string"
-            ? [right.value]
-            : right.kind === "list"
-              ? right.values.map((v) => v.value)
-              : undefined;
+        const values = literalValues(expr.right);
         if (!values || values.some(this.isOpaqueValue)) return values ? undefined : all;
         let set: { negated: boolean; names: Set<string> };
         if (

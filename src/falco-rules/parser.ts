@@ -5,6 +5,12 @@
  */
 import {
   ConditionSyntaxError,
+  LIST_OPERATORS,
+  MODIFIERS,
+  NUMERIC_OPERATORS,
+  STRING_OPERATORS,
+  TRANSFORMER_NAMES,
+  UNARY_OPERATORS,
   type BinaryOperator,
   type Expr,
   type FieldRef,
@@ -27,38 +33,20 @@ const RE_HEX = /0[xX][0-9a-fA-F]+/y;
 const RE_NUMBER = /[+-]?[0-9]+\.?[0-9]*(?:[eE][+-][0-9]+)?/y;
 const RE_BARE_STR = /[^()"' \t\n\v\f\r=,]+/y;
 
-const NUM_OPS = ["<=", "<", ">=", ">"] as const;
+const NUM_OPS = NUMERIC_OPERATORS;
 /** Word operators need a blank after them; symbol operators do not. */
-const STR_OPS: readonly (readonly [string, boolean])[] = [
-  ["==", false],
-  ["=", false],
-  ["!=", false],
-  ["glob", true],
-  ["iglob", true],
-  ["contains", true],
-  ["icontains", true],
-  ["bcontains", true],
-  ["startswith", true],
-  ["bstartswith", true],
-  ["endswith", true],
-  ["regex", true],
-];
-const LIST_OPS = ["intersects", "in", "pmatch"] as const;
-const MODIFIER_WORDS = ["oneof", "anyof", "allof"] as const;
-const TRANSFORMERS: readonly TransformerName[] = [
-  "tolower",
-  "toupper",
-  "b64",
-  "basename",
-  "len",
-  "join",
-  "concat",
-  "getopt",
-];
-const SUPPORTED_OPERATORS =
-  "'exists', '<=', '<', '>=', '>', '==', '=', '!=', 'glob', 'iglob', 'contains', 'icontains', 'bcontains', 'startswith', 'bstartswith', 'endswith', 'regex', 'intersects', 'in', 'pmatch'";
-const SUPPORTED_TRANSFORMERS =
-  "'val', 'tolower', 'toupper', 'b64', 'basename', 'len', 'join', 'concat', 'getopt'";
+const STR_OPS: readonly (readonly [string, boolean])[] = STRING_OPERATORS.map((op) => [
+  op,
+  /^[a-z]/.test(op),
+]);
+const LIST_OPS = LIST_OPERATORS;
+const MODIFIER_WORDS = MODIFIERS;
+const TRANSFORMERS: readonly TransformerName[] = TRANSFORMER_NAMES;
+/** As libs lists them in its errors. */
+const SUPPORTED_OPERATORS = [...UNARY_OPERATORS, ...NUMERIC_OPERATORS, ...STRING_OPERATORS, ...LIST_OPERATORS]
+  .map((op) => `'${op}'`)
+  .join(", ");
+const SUPPORTED_TRANSFORMERS = ["val", ...TRANSFORMER_NAMES].map((name) => `'${name}'`).join(", ");
 
 /** Our own nesting limit: libs 0.25.4 declares one but never enforces it. */
 export const MAX_CONDITION_DEPTH = 1000;
