@@ -6,11 +6,6 @@ import { outputSecretPaths, PROJECT_ROOT, readStackFile } from "./config/stack-f
 import { isUserFacingError } from "./errors.ts";
 import { prepareStack } from "./stack-plan.ts";
 
-/**
- * The program behind `index.ts`: reads the stack config once, checks rules and outputs, then builds
- * the stack and returns the stack outputs. Bad config or a broken rule stops here, before any
- * resource is registered.
- */
 /** The encrypted paths of the stack file, or undefined when it cannot be read (config from elsewhere). */
 function securePathsOf(stack: string, projectRoot: string): Set<string> | undefined {
   try {
@@ -20,7 +15,11 @@ function securePathsOf(stack: string, projectRoot: string): Set<string> | undefi
   }
 }
 
-/** `projectRoot`: where `Pulumi.<stack>.yaml` and relative rule files are. Default: this project. */
+/**
+ * The program behind `index.ts`: reads the stack config once, checks rules and outputs, then builds
+ * the stack and returns the stack outputs. Bad config or a broken rule stops here, before any
+ * resource is registered. `projectRoot`: where `Pulumi.<stack>.yaml` and relative rule files are.
+ */
 export function runProgram(projectRoot: string = PROJECT_ROOT) {
   let stack: FalcoSecurityStack;
   try {

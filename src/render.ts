@@ -20,7 +20,13 @@ import { buildNetworkPolicies } from "./builders/network-policies.ts";
 import { buildSidekickValues } from "./builders/sidekick-values.ts";
 import { ConfigError } from "./config/errors.ts";
 import { OutputPathError } from "./errors.ts";
-import { outputSecretPaths, readStackConfig, withFile, type StackFileOptions } from "./config/stack-file.ts";
+import {
+  outputSecretPaths,
+  PROJECT_ROOT,
+  readStackConfig,
+  withFile,
+  type StackFileOptions,
+} from "./config/stack-file.ts";
 import {
   isSecretPlaceholder,
   PLACEHOLDER_MARKER,
@@ -65,7 +71,7 @@ function yamlDocument(header: string, value: unknown): string {
 export function renderStack(options: RenderOptions): RenderedStack {
   const stackFile = readStackConfig(options);
   const { config } = stackFile;
-  const projectRoot = options.projectRoot ?? path.resolve(__dirname, "..");
+  const projectRoot = options.projectRoot ?? PROJECT_ROOT;
   let prepared;
   try {
     prepared = prepareStack(config, {
