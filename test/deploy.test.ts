@@ -3,7 +3,7 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { Command } from "commander";
 import { deploy, registerDeployCommand } from "../src/cli/deploy.ts";
-import { UserError } from "../src/cli/errors.ts";
+import { FalcoStackError } from "../src/errors.ts";
 import { PULUMI_MISSING_MESSAGE, type AttachedPulumiRunner, type PulumiCall } from "../src/cli/pulumi-cli.ts";
 import { projectRoot } from "./helpers/shared.ts";
 
@@ -38,7 +38,7 @@ describe("npm run deploy", () => {
     assert.throws(
       () => deploy({ stack: "dev", upArgs: [], env: {}, run: missing }),
       (error: unknown) => {
-        assert.ok(error instanceof UserError);
+        assert.ok(error instanceof FalcoStackError);
         assert.equal(error.message, PULUMI_MISSING_MESSAGE);
         assert.match(error.message, /get\.pulumi\.com/);
         assert.match(error.message, /falco-stack render --stack NAME --out DIR/);
@@ -55,7 +55,8 @@ describe("npm run deploy", () => {
     assert.throws(
       () => deploy({ stack: "dev", upArgs: [], env: {}, run: denied }),
       (error: unknown) =>
-        error instanceof UserError && error.message === "cannot run the Pulumi CLI: spawn pulumi EACCES",
+        error instanceof FalcoStackError &&
+        error.message === "cannot run the Pulumi CLI: spawn pulumi EACCES",
     );
   });
 

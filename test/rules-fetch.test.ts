@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { runRulesFetch } from "../src/cli/rules-test.ts";
-import { UserError } from "../src/cli/errors.ts";
+import { FalcoStackError } from "../src/errors.ts";
 import { cachedRulesetPath, findCachedRuleset, rulesCacheDir, sha256Hex } from "../src/falco-rules/cache.ts";
 import { fetchRulesets, RulesFetchError } from "../src/falco-rules/fetch.ts";
 import {
@@ -152,7 +152,7 @@ describe("rules fetch", () => {
         out: () => {},
       }),
       (error: unknown) =>
-        error instanceof UserError &&
+        error instanceof FalcoStackError &&
         error.exitCode === 2 &&
         /cannot download http:\/\/127\.0\.0\.1:\d+\/falco-rules-5\.1\.0/.test(error.message),
     );

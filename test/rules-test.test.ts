@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { runRulesTest, type RulesTestOptions } from "../src/cli/rules-test.ts";
-import { UserError } from "../src/cli/errors.ts";
+import { FalcoStackError } from "../src/errors.ts";
 import { loadCases, parseCases } from "../src/falco-rules/cases.ts";
 import { cachedRulesetPath } from "../src/falco-rules/cache.ts";
 import { upstreamRuleset } from "../src/falco-rules/rulesets.ts";
@@ -36,12 +36,12 @@ function run(options: Omit<RulesTestOptions, "out" | "err">): {
   return { code, lines, errors };
 }
 
-/** The message of the UserError `runRulesTest` throws for bad input (exit 2). */
+/** The message of the FalcoStackError `runRulesTest` throws for bad input (exit 2). */
 function badInput(options: Omit<RulesTestOptions, "out" | "err">): string {
   try {
     run(options);
   } catch (error) {
-    assert.ok(error instanceof UserError, `expected a UserError, got ${String(error)}`);
+    assert.ok(error instanceof FalcoStackError, `expected a FalcoStackError, got ${String(error)}`);
     assert.equal(error.exitCode, 2);
     return error.message;
   }

@@ -1,10 +1,10 @@
 import { Option, type Command } from "commander";
-import { FeedUnavailableError, type EventFeed } from "../events/feed.ts";
+import type { EventFeed } from "../events/feed.ts";
 import { logFeed } from "../events/log-feed.ts";
 import { natsFeed } from "../events/nats.ts";
-import { UiClient, UiRequestError, uiFeed } from "../events/ui.ts";
+import { UiClient, uiFeed } from "../events/ui.ts";
 import { formatDemoTable, formatMissing, formatVerdict } from "../demo/report.ts";
-import { DemoPodNotReadyError, runDemoScenario } from "../demo/runner.ts";
+import { runDemoScenario } from "../demo/runner.ts";
 import { DEMO_KNOWN_OUTPUTS } from "../demo/scenario.ts";
 import {
   DemoSetupError,
@@ -15,9 +15,8 @@ import {
   type DemoSettings,
   type StackOutputs,
 } from "../demo/stack.ts";
-import { KubeError } from "../k8s/errors.ts";
 import type { ForwardedPort } from "../k8s/port-forward.ts";
-import { ExitCode, UserError } from "./errors.ts";
+import { ExitCode } from "./errors.ts";
 import { positiveNumber, processIo, type CliIo } from "./events.ts";
 import type { CommandResult } from "./main.ts";
 import { capturePulumi, pulumiCall, type CapturingPulumiRunner } from "./pulumi-cli.ts";
@@ -140,16 +139,6 @@ async function runDemoCommand(options: DemoOptions, io: CliIo, context: DemoComm
     io.stdout(`${[formatVerdict(report), ...hints].join("\n")}\n`);
     if (report.ok) return ExitCode.ok;
     return report.feedFailure ? ExitCode.usage : ExitCode.failed;
-  } catch (error) {
-    if (error instanceof DemoPodNotReadyError) throw new UserError(error.message, ExitCode.failed);
-    if (
-      error instanceof KubeError ||
-      error instanceof FeedUnavailableError ||
-      error instanceof UiRequestError
-    ) {
-      throw new UserError(error.message, ExitCode.usage);
-    }
-    throw error;
   } finally {
     await forwarded?.close();
   }
@@ -158,26 +147,21 @@ async function runDemoCommand(options: DemoOptions, io: CliIo, context: DemoComm
 async function loadSettings(options: DemoOptions, context: DemoCommandContext): Promise<DemoSettings> {
   const { timeout, context: _context, outputsFile: _outputsFile, ...rest } = options;
   const flags: DemoFlags = { ...rest, timeoutSeconds: positiveNumber("--timeout", timeout) };
-  try {
-    if (options.stack === undefined && options.outputsFile === undefined && options.pod === undefined) {
-      throw new DemoSetupError(
-        "say which deployment: --stack NAME (reads its outputs with the pulumi CLI), --outputs-file FILE, or --pod NAME with the other flags",
-      );
-    }
-    let outputs: StackOutputs | undefined;
-    let origin: string | undefined;
-    if (options.outputsFile !== undefined) {
-      outputs = await readOutputsFile(options.outputsFile);
-      origin = options.outputsFile;
-    } else if (options.stack !== undefined) {
-      outputs = await readPulumiStackOutputs(options.stack, (args) =>
-        context.runPulumi(pulumiCall(args, context.env)),
-      );
-      origin = `the outputs of stack ${options.stack}`;
-    }
-    return resolveDemoSettings(outputs, flags, origin);
-  } catch (error) {
-    if (error instanceof DemoSetupError) throw new UserError(error.message, ExitCode.usage);
-    throw error;
+  if (options.stack === undefined && options.outputsFile === undefined && options.pod === undefined) {
+    throw new DemoSetupError(
+      "say which deployment: --stack NAME (reads its outputs with the pulumi CLI), --outputs-file FILE, or --pod NAME with the other flags",
+    );
   }
+  let outputs: StackOutputs | undefined;
+  let origin: string | undefined;
+  if (options.outputsFile !== undefined) {
+    outputs = await readOutputsFile(options.outputsFile);
+    origin = options.outputsFile;
+  } else if (options.stack !== undefined) {
+    outputs = await readPulumiStackOutputs(options.stack, (args) =>
+      context.runPulumi(pulumiCall(args, context.env)),
+    );
+    origin = `the outputs of stack ${options.stack}`;
+  }
+  return resolveDemoSettings(outputs, flags, origin);
 }

@@ -1,6 +1,5 @@
 import type { Command } from "commander";
 import { readStackConfig } from "../config/stack-file.ts";
-import { isUserFacingError } from "../errors.ts";
 import { ExitCode, UserError } from "./errors.ts";
 import type { CommandResult } from "./main.ts";
 import {
@@ -25,12 +24,7 @@ export interface DeployOptions {
  */
 export function deploy(options: DeployOptions): number {
   const run = options.run ?? runPulumiAttached;
-  try {
-    readStackConfig({ stack: options.stack });
-  } catch (error) {
-    if (isUserFacingError(error)) throw new UserError(error.message);
-    throw error;
-  }
+  readStackConfig({ stack: options.stack });
   const pulumi = (args: readonly string[]): ReturnType<AttachedPulumiRunner> =>
     run(pulumiCall(args, options.env));
 

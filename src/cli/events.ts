@@ -1,9 +1,9 @@
 import { InvalidArgumentError, type Command } from "commander";
-import { FeedUnavailableError, type EventFeed } from "../events/feed.ts";
+import type { EventFeed } from "../events/feed.ts";
 import { followEvents } from "../events/follow.ts";
 import { PRIORITIES, parsePriority, type Priority } from "../events/model.ts";
 import { natsFeed } from "../events/nats.ts";
-import { UiClient, UiRequestError, uiFeed } from "../events/ui.ts";
+import { UiClient, uiFeed } from "../events/ui.ts";
 import { ExitCode, UserError } from "./errors.ts";
 import type { CommandResult } from "./main.ts";
 
@@ -88,11 +88,6 @@ async function runEventsCommand(flags: EventsFlags, io: CliIo): Promise<number> 
       case "failed":
         throw new UserError(outcome.error, ExitCode.usage);
     }
-  } catch (error) {
-    if (error instanceof FeedUnavailableError || error instanceof UiRequestError) {
-      throw new UserError(error.message, ExitCode.usage);
-    }
-    throw error;
   } finally {
     process.removeListener("SIGINT", onSigint);
   }
@@ -102,26 +97,20 @@ function makeFeed(flags: EventsFlags): EventFeed {
   const usage = "use --nats URL [--subject S], or --ui URL --user U --password P";
   if (flags.nats !== undefined && flags.ui !== undefined)
     throw new UserError(`--nats and --ui exclude each other: ${usage}`);
-  try {
-    if (flags.nats !== undefined) {
-      if (flags.user !== undefined || flags.password !== undefined) {
-        throw new UserError("--user and --password belong to --ui, not --nats");
-      }
-      return natsFeed({ url: flags.nats, subject: flags.subject });
+  if (flags.nats !== undefined) {
+    if (flags.user !== undefined || flags.password !== undefined) {
+      throw new UserError("--user and --password belong to --ui, not --nats");
     }
-    if (flags.ui !== undefined) {
-      if (flags.subject !== undefined) throw new UserError("--subject belongs to --nats, not --ui");
-      if (flags.user === undefined || flags.password === undefined) {
-        throw new UserError("--ui needs --user and --password (the UI uses basic auth on every call)");
-      }
-      const client = new UiClient({ url: flags.ui, user: flags.user, password: flags.password });
-      const pollIntervalMs = flags.poll === undefined ? undefined : positiveInteger("--poll", flags.poll);
-      return uiFeed({ client, pollIntervalMs });
+    return natsFeed({ url: flags.nats, subject: flags.subject });
+  }
+  if (flags.ui !== undefined) {
+    if (flags.subject !== undefined) throw new UserError("--subject belongs to --nats, not --ui");
+    if (flags.user === undefined || flags.password === undefined) {
+      throw new UserError("--ui needs --user and --password (the UI uses basic auth on every call)");
     }
-  } catch (error) {
-    if (error instanceof FeedUnavailableError || error instanceof UiRequestError)
-      throw new UserError(error.message);
-    throw error;
+    const client = new UiClient({ url: flags.ui, user: flags.user, password: flags.password });
+    const pollIntervalMs = flags.poll === undefined ? undefined : positiveInteger("--poll", flags.poll);
+    return uiFeed({ client, pollIntervalMs });
   }
   throw new UserError(`no event source: ${usage}`);
 }

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from "commander";
-import { ExitCode, UserError } from "./errors.ts";
+import { ExitCode, FalcoStackError } from "../errors.ts";
 
 /** Each command's action sets its exit code here; main returns it so `bin/` can exit with it. */
 export type CommandResult = { exitCode: number };
@@ -54,7 +54,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       }
       return ExitCode.usage;
     }
-    if (error instanceof UserError) {
+    if (error instanceof FalcoStackError) {
       process.stderr.write(`falco-stack: ${error.message}\n`);
       return error.exitCode;
     }

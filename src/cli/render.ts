@@ -1,6 +1,5 @@
 import path from "node:path";
 import type { Command } from "commander";
-import { isUserFacingError } from "../errors.ts";
 import { renderStack, writeRenderedStack } from "../render.ts";
 import { ExitCode, UserError } from "./errors.ts";
 import type { CommandResult } from "./main.ts";
@@ -27,16 +26,9 @@ export function registerRenderCommand(program: Command, result: CommandResult): 
     )
     .action((flags: RenderFlags) => {
       if (!flags.stack && !flags.config) throw new UserError("render needs --stack NAME or --config FILE");
-      let rendered;
-      let written: string[];
-      try {
-        rendered = renderStack({ stack: flags.stack, file: flags.config });
-        for (const warning of rendered.warnings) process.stderr.write(`warning: ${warning}\n`);
-        written = writeRenderedStack(rendered, path.resolve(flags.out));
-      } catch (error) {
-        if (isUserFacingError(error)) throw new UserError(error.message);
-        throw error;
-      }
+      const rendered = renderStack({ stack: flags.stack, file: flags.config });
+      for (const warning of rendered.warnings) process.stderr.write(`warning: ${warning}\n`);
+      const written = writeRenderedStack(rendered, path.resolve(flags.out));
       for (const file of written) process.stdout.write(`wrote ${file}\n`);
       if (rendered.placeholders.length > 0) {
         process.stderr.write(

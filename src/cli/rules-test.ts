@@ -1,9 +1,8 @@
 import { InvalidArgumentError, Option, type Command } from "commander";
-import { ConfigError } from "../config/errors.ts";
-import { PROJECT_ROOT, readStackConfig, StackFileError } from "../config/stack-file.ts";
+import { PROJECT_ROOT, readStackConfig } from "../config/stack-file.ts";
 import { rulesCacheDir } from "../falco-rules/cache.ts";
 import { formatIssue, loadCases, type CaseIssue } from "../falco-rules/cases.ts";
-import { fetchRulesets, RulesFetchError } from "../falco-rules/fetch.ts";
+import { fetchRulesets } from "../falco-rules/fetch.ts";
 import { formatFinding, sortFindings } from "../falco-rules/findings.ts";
 import { loadRuleset } from "../falco-rules/model.ts";
 import { evaluatorProblems, runCases, unknownExpectedRules, whyNotFiring } from "../falco-rules/run-cases.ts";
@@ -16,7 +15,6 @@ import type { UpstreamRulesetName } from "../falco-rules/rulesets.ts";
 import {
   resolveStackRulesFiles,
   resolveWithFiles,
-  RulesSourceError,
   type ResolvedRulesFile,
 } from "../falco-rules/stack-rules.ts";
 import { ExitCode, UserError } from "./errors.ts";
@@ -111,24 +109,13 @@ function badCases(issues: readonly CaseIssue[]): string {
 }
 
 function resolveRules(options: RulesTestOptions, projectRoot: string): ResolvedRulesFile[] {
-  try {
-    if (options.stack === undefined) return resolveWithFiles(options.withFiles);
-    const settings = readStackConfig({ stack: options.stack, projectRoot }).config.rules;
-    return resolveStackRulesFiles(settings, {
-      projectRoot,
-      withFiles: options.withFiles,
-      cacheDir: options.cacheDir,
-    });
-  } catch (error) {
-    if (
-      error instanceof RulesSourceError ||
-      error instanceof StackFileError ||
-      error instanceof ConfigError
-    ) {
-      throw new UserError(error.message);
-    }
-    throw error;
-  }
+  if (options.stack === undefined) return resolveWithFiles(options.withFiles);
+  const settings = readStackConfig({ stack: options.stack, projectRoot }).config.rules;
+  return resolveStackRulesFiles(settings, {
+    projectRoot,
+    withFiles: options.withFiles,
+    cacheDir: options.cacheDir,
+  });
 }
 
 export interface RulesFetchOptions {
@@ -142,22 +129,17 @@ export interface RulesFetchOptions {
 /** `rules fetch`: downloads the pinned rulesets into the cache. */
 export async function runRulesFetch(options: RulesFetchOptions): Promise<number> {
   const out = options.out ?? stdout;
-  try {
-    const fetched = await fetchRulesets({
-      baseUrl: options.baseUrl,
-      names: options.rulesets,
-      force: options.force,
-      cacheDir: options.cacheDir,
-    });
-    for (const ruleset of fetched) {
-      const verb = ruleset.status === "downloaded" ? "downloaded" : "already cached";
-      out(`${verb}: ${ruleset.name} ${ruleset.version} -> ${ruleset.path}`);
-    }
-    return ExitCode.ok;
-  } catch (error) {
-    if (error instanceof RulesFetchError) throw new UserError(error.message);
-    throw error;
+  const fetched = await fetchRulesets({
+    baseUrl: options.baseUrl,
+    names: options.rulesets,
+    force: options.force,
+    cacheDir: options.cacheDir,
+  });
+  for (const ruleset of fetched) {
+    const verb = ruleset.status === "downloaded" ? "downloaded" : "already cached";
+    out(`${verb}: ${ruleset.name} ${ruleset.version} -> ${ruleset.path}`);
   }
+  return ExitCode.ok;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];

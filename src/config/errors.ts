@@ -1,3 +1,4 @@
+import { FalcoStackError } from "../errors.ts";
 import { editDistance } from "./suggest.ts";
 
 /** One problem in the stack configuration, located by its full config key. */
@@ -9,10 +10,9 @@ export interface ConfigIssue {
 }
 
 /** Raised when stack configuration is invalid: carries every issue found, so the user fixes them in one go. */
-export class ConfigError extends Error {
+export class ConfigError extends FalcoStackError {
   constructor(readonly issues: readonly ConfigIssue[]) {
     super(ConfigError.format(issues));
-    this.name = "ConfigError";
   }
 
   static format(issues: readonly ConfigIssue[]): string {

@@ -3,6 +3,7 @@ import path from "node:path";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
 import { CONFIG_NAMESPACE, ConfigError, misspelledNamespaceIssues, type ConfigIssue } from "./errors.ts";
 import { parseStackConfig, type StackConfig } from "./schema.ts";
+import { FalcoStackError } from "../errors.ts";
 
 /** The project root: where `Pulumi.yaml`, `rules/` and `values/` are. */
 export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
@@ -32,12 +33,7 @@ export interface StackFile extends RawStackFile {
 }
 
 /** A problem in a stack file that is not about a config key: unreadable file or broken YAML. */
-export class StackFileError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "StackFileError";
-  }
-}
+export class StackFileError extends FalcoStackError {}
 
 function stackNameFromFile(file: string): string {
   const match = /^Pulumi\.(.+)\.ya?ml$/.exec(path.basename(file));

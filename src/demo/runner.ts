@@ -2,6 +2,7 @@ import { errorMessage, type Channel, type EventFeed } from "../events/feed.ts";
 import type { FalcoEvent } from "../events/model.ts";
 import { matchesDetection, type DemoTarget } from "./match.ts";
 import { DEMO_STEPS, EXPECTED_DETECTIONS, type ExpectedDetection, type TriggerStep } from "./scenario.ts";
+import { ExitCode, FalcoStackError } from "../errors.ts";
 
 export interface PodStatus {
   exists: boolean;
@@ -70,10 +71,9 @@ export interface DemoReport {
 }
 
 /** The demo pod is missing or not ready: nothing was triggered. */
-export class DemoPodNotReadyError extends Error {
+export class DemoPodNotReadyError extends FalcoStackError {
   constructor(message: string) {
-    super(message);
-    this.name = "DemoPodNotReadyError";
+    super(message, ExitCode.failed);
   }
 }
 

@@ -4,6 +4,7 @@ import { falcoPodSelector, UI_PORT, UI_SERVICE } from "../builders/names.ts";
 import type { Channel } from "../events/feed.ts";
 import { parsePriority, isAtLeast, type Priority } from "../events/model.ts";
 import type { DemoTarget } from "./match.ts";
+import { FalcoStackError } from "../errors.ts";
 
 /** The stack outputs the demo reads (what `pulumi stack output --json --show-secrets` prints). */
 const stackOutputsSchema = z.object({
@@ -33,12 +34,7 @@ const stackOutputsSchema = z.object({
 export type StackOutputs = z.infer<typeof stackOutputsSchema>;
 
 /** Stack facts are missing or contradictory; the message says what to pass. */
-export class DemoSetupError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "DemoSetupError";
-  }
-}
+export class DemoSetupError extends FalcoStackError {}
 
 export function parseStackOutputs(value: unknown, origin: string): StackOutputs {
   const parsed = stackOutputsSchema.safeParse(value);

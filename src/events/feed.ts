@@ -1,4 +1,5 @@
 import type { FalcoEvent } from "./model.ts";
+import { FalcoStackError } from "../errors.ts";
 
 /** The channel an event came through. */
 export type Channel = "logs" | "ui" | "nats";
@@ -23,12 +24,7 @@ export interface EventFeed {
 }
 
 /** The server behind a feed cannot be reached or refuses us; the message says which and why. */
-export class FeedUnavailableError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "FeedUnavailableError";
-  }
-}
+export class FeedUnavailableError extends FalcoStackError {}
 
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { FeedUnavailableError, errorMessage, type EventFeed, type FeedSink } from "./feed.ts";
 import { EventParseError, eventFromJson, preview, type FalcoEvent, type Priority } from "./model.ts";
+import { FalcoStackError } from "../errors.ts";
 
 /** falcosidekick-ui's `since`: plain seconds or `<n><unit>` with s, m, h, d, w, M, y. */
 const SINCE = /^\d+[smhdwMy]?$/;
@@ -19,12 +20,7 @@ export function validateSince(since: string): string {
 }
 
 /** The UI answered, but not with what we asked for. */
-export class UiRequestError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UiRequestError";
-  }
-}
+export class UiRequestError extends FalcoStackError {}
 
 export interface UiSearch {
   since?: string;

@@ -15,14 +15,10 @@ import {
   upstreamRulesetUrl,
   type UpstreamRulesetName,
 } from "./rulesets.ts";
+import { FalcoStackError } from "../errors.ts";
 
 /** A download that failed: unreachable server, HTTP error, or content that is not the pinned file. */
-export class RulesFetchError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "RulesFetchError";
-  }
-}
+export class RulesFetchError extends FalcoStackError {}
 
 export interface FetchRulesetsOptions {
   /** Rulesets to fetch; default all pinned rulesets. */

@@ -4,6 +4,7 @@ import { collectRuleFiles } from "../builders/custom-rules.ts";
 import { findCachedRuleset, rulesCacheDir, sha256Hex } from "./cache.ts";
 import type { RulesFile } from "./model.ts";
 import { UPSTREAM_RULESET_SHA256, UPSTREAM_RULESETS, type UpstreamRulesetName } from "./rulesets.ts";
+import { FalcoStackError } from "../errors.ts";
 
 /**
  * Which rules files a stack loads, in Falco's order: the enabled upstream rulesets in the order of
@@ -11,12 +12,7 @@ import { UPSTREAM_RULESET_SHA256, UPSTREAM_RULESETS, type UpstreamRulesetName } 
  * file name (they are shipped as one ConfigMap and read as a rules.d folder).
  */
 
-export class RulesSourceError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "RulesSourceError";
-  }
-}
+export class RulesSourceError extends FalcoStackError {}
 
 export interface StackRulesSettings {
   /** Files or folders relative to the project root. */

@@ -7,6 +7,7 @@ import path from "node:path";
 import { formatFinding, hasErrors, sortFindings, type Finding } from "./findings.ts";
 import { loadRuleset } from "./loader.ts";
 import type { LoadOptions, RulesFile } from "./model.ts";
+import { FalcoStackError } from "../errors.ts";
 
 export type ValidateOptions = LoadOptions;
 
@@ -91,14 +92,13 @@ function describeFsError(error: unknown): string {
 }
 
 /** Raised when rules files have errors; the message lists every finding, one per line. */
-export class RulesValidationError extends Error {
+export class RulesValidationError extends FalcoStackError {
   constructor(readonly findings: readonly Finding[]) {
     const errors = findings.filter((finding) => finding.severity === "error");
     super(
       `Falco rules have ${errors.length} error(s); Falco would refuse to load them (nothing was deployed):\n` +
         findings.map((finding) => `  ${formatFinding(finding)}`).join("\n"),
     );
-    this.name = "RulesValidationError";
   }
 }
 

@@ -1,7 +1,3 @@
+import { FalcoStackError } from "../errors.ts";
 /** The cluster cannot be reached or refused a call; the message names what and why. */
-export class KubeError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "KubeError";
-  }
-}
+export class KubeError extends FalcoStackError {}

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from "commander";
-import { UserError } from "../../src/cli/errors.ts";
+import { FalcoStackError } from "../../src/errors.ts";
 import type { CliIo } from "../../src/cli/events.ts";
 import type { CommandResult } from "../../src/cli/main.ts";
 
@@ -53,7 +53,7 @@ export function runCommand(register: Register, args: readonly string[]): InProce
     } catch (error) {
       if (error instanceof CommanderError)
         return { code: error.code === "commander.helpDisplayed" ? 0 : 2, stdout, stderr };
-      if (error instanceof UserError) {
+      if (error instanceof FalcoStackError) {
         io.stderr(`falco-stack: ${error.message}\n`);
         return { code: error.exitCode, stdout, stderr };
       }
