@@ -2,18 +2,44 @@
  * The falco-stack library: Pulumi components and the pure functions behind them.
  * Importing this module registers no resources; the Pulumi program is `index.ts`.
  */
+export { FalcoSecurityStack, type FalcoSecurityStackArgs } from "./components/falco-security-stack.ts";
+export type {
+  DemoArgs,
+  FalcoArgs,
+  LabelSelectorArgs,
+  NetworkPolicyPeerArgs,
+  ResourceListArgs,
+  ResourcesArgs,
+  RulesArgs,
+  SidekickSettingsArgs,
+  TolerationArgs,
+  UiArgs,
+} from "./components/args.ts";
+export type { OutputsArgs } from "./components/outputs-args.ts";
 export { CustomRules, type CustomRulesArgs } from "./components/custom-rules.ts";
 export { DemoWorkload, type DemoWorkloadArgs } from "./components/demo-workload.ts";
 export { FalcoAgent, type FalcoAgentArgs } from "./components/falco-agent.ts";
-export {
-  FalcoSecurityStack,
-  type FalcoSecurityStackArgs,
-  type StackOutputs,
-} from "./components/falco-security-stack.ts";
 export { Sidekick, type SidekickArgs } from "./components/sidekick.ts";
 export { ConfigError, type ConfigIssue } from "./src/config/errors.ts";
 export { parseStackConfig, type StackConfig } from "./src/config/schema.ts";
 export { readStackConfig, type StackFile } from "./src/config/stack-file.ts";
+export { FalcoStackError, ExitCode } from "./src/errors.ts";
+export {
+  validateStackSettings,
+  type StackSettings,
+  type StackSettingsInput,
+  type SettingsIssue,
+} from "./src/stack/settings.ts";
+export {
+  planStack,
+  type PlanInput,
+  type PlannedObject,
+  type PlannedRelease,
+  type StackCredentials,
+  type StackOutputs,
+  type StackPlan,
+} from "./src/stack/plan.ts";
+export { collectRuleFiles, rulesChecksum, type RuleFile } from "./src/stack/rule-files.ts";
 export { buildFalcoValues } from "./src/builders/falco-values.ts";
 export { buildSidekickValues } from "./src/builders/sidekick-values.ts";
 export {
@@ -21,9 +47,7 @@ export {
   type NetworkPolicyManifest,
   type NetworkPolicyOptions,
 } from "./src/builders/network-policies.ts";
-export { collectRuleFiles, rulesChecksum, type RuleFile } from "./src/builders/custom-rules.ts";
-export { renderStack, writeRenderedStack, type RenderedStack } from "./src/render.ts";
-export { prepareStack, type PreparedStack } from "./src/stack-plan.ts";
+export { renderStack, writeRenderedStack, type RenderedStack } from "./src/render/render.ts";
 export {
   OUTPUT_NAMES,
   PRIORITIES,

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { readStackConfig } from "../src/config/stack-file.ts";
-import { runProgram } from "../src/program.ts";
+import { runProgram } from "../components/program.ts";
 import { pulumiConfigFrom, runUnderMocks } from "../test/helpers/pulumi-mocks.ts";
 import type { Bench } from "./types.ts";
 

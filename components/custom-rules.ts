@@ -1,31 +1,18 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { readValidatedRuleFiles, rulesChecksum, type RuleFile } from "../src/builders/custom-rules.ts";
-import { buildRulesConfigMap } from "../src/builders/manifests.ts";
-import { resolveRulesSettings } from "../src/config/schema.ts";
-import { PROJECT_ROOT } from "../src/config/stack-file.ts";
-import type { UpstreamRulesetName } from "../src/falco-rules/rulesets.ts";
+import type { RulesPart } from "../src/stack/plan.ts";
+import { lateOutput, resolveLate, type PulumiLateValues } from "./late-inputs.ts";
 
 export interface CustomRulesArgs {
-  /** Namespace of the ConfigMap: the Falco namespace. */
-  namespace: string;
-  /** Rule files or folders, relative to `projectRoot`. Default `["rules"]`. */
-  files?: string[];
-  /** Where relative `files` are resolved. Default: the falco-stack project root. */
-  projectRoot?: string;
-  /** Upstream rulesets loaded before these files, for validation. Default `["falco-rules"]`. */
-  upstreamRulesets?: UpstreamRulesetName[];
-  /**
-   * Files the caller already read and validated (`prepareStack`); when given, `files` is not read
-   * and validated again. Default: read and validate `files`.
-   */
-  ruleFiles?: RuleFile[];
+  /** The rules part of the stack plan (`planRules`): files already read and validated. */
+  readonly part: RulesPart;
+  /** The late values the plan's tokens stand for. */
+  readonly late: PulumiLateValues;
 }
 
 /**
- * Our custom Falco rules as one ConfigMap, keys named after the files, contents unchanged. The
- * files are validated first: a rule Falco would refuse stops the program before the ConfigMap exists.
- * Falco mounts it as a directory at /etc/falco/rules.d; `checksum` rolls the DaemonSet on change.
+ * Our custom Falco rules as one ConfigMap, keys named after the files, contents unchanged. Falco
+ * mounts it as a directory at /etc/falco/rules.d; `checksum` rolls the DaemonSet on change.
  */
 export class CustomRules extends pulumi.ComponentResource {
   public readonly configMap: k8s.core.v1.ConfigMap;
@@ -36,20 +23,17 @@ export class CustomRules extends pulumi.ComponentResource {
 
   constructor(name: string, args: CustomRulesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("falco-stack:index:CustomRules", name, {}, opts);
-    let files = args.ruleFiles;
-    if (!files) {
-      const rules = resolveRulesSettings({ files: args.files, rulesets: args.upstreamRulesets });
-      const validated = readValidatedRuleFiles(rules.files, args.projectRoot ?? PROJECT_ROOT, rules.rulesets);
-      for (const warning of validated.warnings) void pulumi.log.warn(warning, this);
-      files = validated.files;
-    }
-    this.checksum = rulesChecksum(files);
-    this.fileNames = files.map((file) => file.key);
-    this.configMap = new k8s.core.v1.ConfigMap(name, buildRulesConfigMap(args.namespace, files), {
-      parent: this,
-    });
+    const [object] = args.part.objects;
+    if (!object) throw new Error("internal: the rules part has no ConfigMap");
+    this.checksum = args.part.checksum;
+    this.fileNames = args.part.fileNames;
+    this.configMap = new k8s.core.v1.ConfigMap(
+      name,
+      resolveLate(object.manifest, args.late) as k8s.core.v1.ConfigMapArgs,
+      { parent: this },
+    );
     this.registerOutputs({
-      configMapName: this.configMap.metadata.name,
+      configMapName: lateOutput(this.configMap.metadata.name, args.late),
       checksum: this.checksum,
       fileNames: this.fileNames,
     });

@@ -1,64 +1,87 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { buildNamespace } from "../src/builders/manifests.ts";
-import {
-  DEMO_APP_LABEL,
-  falcoPodSelector,
-  SIDEKICK_FULLNAME,
-  sidekickUrl,
-  UI_PORT,
-  UI_SERVICE,
-  uiPortForwardCommand,
-} from "../src/builders/names.ts";
+import { FalcoStackError } from "../src/errors.ts";
 import { ConfigError } from "../src/config/errors.ts";
-import type { StackConfig } from "../src/config/schema.ts";
-import type { OutputsPlan } from "../src/outputs/index.ts";
+import { planOutputs } from "../src/outputs/index.ts";
+import { hasLateToken, LateValues } from "../src/stack/late.ts";
+import {
+  planDemo,
+  planFalco,
+  planNamespaces,
+  planRules,
+  planSidekick,
+  planStackOutputs,
+  type PlannedOutputs,
+  type StackOutputs,
+} from "../src/stack/plan.ts";
+import { readValidatedRuleFiles, type RuleFile } from "../src/stack/rule-files.ts";
+import { validateStackSettings, type StackSettings } from "../src/stack/settings.ts";
+import type { DemoArgs, FalcoArgs, RulesArgs, SidekickSettingsArgs, UiArgs } from "./args.ts";
 import { CustomRules } from "./custom-rules.ts";
 import { DemoWorkload } from "./demo-workload.ts";
 import { FalcoAgent } from "./falco-agent.ts";
+import { lateOutput, resolveLate, tokenizeInputs, type PulumiLateValues } from "./late-inputs.ts";
+import type { OutputsArgs } from "./outputs-args.ts";
 import { Sidekick } from "./sidekick.ts";
-import type { RuleFile } from "../src/builders/custom-rules.ts";
 
 export interface FalcoSecurityStackArgs {
-  /** The parsed stack configuration (`parseStackConfig`), defaults applied. */
-  config: StackConfig;
-  /** Custom rule files, already validated (`prepareStack`). */
-  ruleFiles: RuleFile[];
-  /** The outputs plan (`prepareStack`); every secret must be resolved (no placeholders). */
-  outputs: OutputsPlan;
+  /**
+   * Namespace of Falco, falcosidekick and the UI (created with Pod Security `privileged`).
+   * @default "falco"
+   */
+  readonly namespace?: pulumi.Input<string>;
+  /** The Falco agent (falco chart). */
+  readonly falco?: FalcoArgs;
+  /** falcosidekick (falcosidekick chart). */
+  readonly sidekick?: SidekickSettingsArgs;
+  /**
+   * Where falcosidekick sends events; keys mirror falcosidekick's own. Sensitive settings go to a
+   * Kubernetes Secret, never into chart values.
+   * @default {} (no output: events are only logged and shown in the UI)
+   */
+  readonly outputs?: OutputsArgs;
+  /** The falcosidekick web UI and its Redis. */
+  readonly ui?: UiArgs;
+  /** Custom rule files, validated before anything is created, and upstream rulesets. */
+  readonly rules?: RulesArgs;
+  /** The demo nginx workload. */
+  readonly demo?: DemoArgs;
 }
 
-/** What `pulumi stack output` shows; the demo command reads it. */
-export interface StackOutputs {
-  namespace: string;
-  chartVersions: { falco: string; falcosidekick: string };
-  sidekickUrl: string;
-  falcoPods: { namespace: string; labelSelector: string; container: string };
-  ui:
-    | { enabled: true; namespace: string; serviceName: string; port: number; portForwardCommand: string }
-    | { enabled: false };
-  demo:
-    | { enabled: true; namespace: string; podName: string; container: string; labelSelector: string }
-    | { enabled: false };
-  outputs: { name: string; minimumpriority: string }[];
-  rules: { files: string[]; checksum: string; rulesets: string[] };
+/** Issues as the engine prints them for a component: one per property path. */
+function inputError(issues: readonly { path: string; message: string }[]): pulumi.InputPropertiesError {
+  return new pulumi.InputPropertiesError({
+    message: `invalid FalcoSecurityStack arguments (nothing was created):\n${issues
+      .map((issue) => `  ${issue.path}: ${issue.message}`)
+      .join("\n")}`,
+    errors: issues.map((issue) => ({ propertyPath: issue.path, reason: issue.message })),
+  });
 }
 
-function resolvedSecretEnv(plan: OutputsPlan): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(plan.secretEnv)) {
-    if (typeof value !== "string") {
-      throw new ConfigError([{ key: value.configKey, message: `is not set: ${value.command}` }]);
-    }
-    env[name] = value;
-  }
-  return env;
+function propertyPath(parts: readonly (string | number)[]): string {
+  return parts
+    .map((part, i) => (typeof part === "number" ? `[${part}]` : i === 0 ? part : `.${part}`))
+    .join("");
+}
+
+/** ConfigError keys (`falco-stack:outputs.slack.webhookurl`) as property paths. */
+function fromConfigError(error: ConfigError): pulumi.InputPropertiesError {
+  return inputError(
+    error.issues.map((issue) => ({ path: issue.key.replace(/^falco-stack:/, ""), message: issue.message })),
+  );
+}
+
+/** Dot paths (relative to outputs) of the values given as Outputs. */
+function latePaths(value: unknown, at: readonly string[] = []): string[] {
+  if (hasLateToken(value)) return [at.join(".")];
+  if (typeof value !== "object" || value === null) return [];
+  return Object.entries(value).flatMap(([key, item]) => latePaths(item, [...at, key]));
 }
 
 /**
  * The whole Falco security stack: namespaces with Pod Security labels, custom rules, falcosidekick
  * with its outputs and UI, the Falco DaemonSet and, when enabled, the demo workload. ConfigMaps and
- * Secrets are created before the charts that mount them.
+ * Secrets are created before the charts that mount them, falcosidekick before Falco.
  */
 export class FalcoSecurityStack extends pulumi.ComponentResource {
   public readonly falcoNamespace: k8s.core.v1.Namespace;
@@ -67,94 +90,150 @@ export class FalcoSecurityStack extends pulumi.ComponentResource {
   public readonly sidekick: Sidekick;
   public readonly falco: FalcoAgent;
   public readonly demo?: DemoWorkload;
-  public readonly summary: StackOutputs;
+  /** What `pulumi stack output` shows; the demo command reads it. */
+  public readonly summary: pulumi.Output<StackOutputs>;
+  /** UI login (secret); undefined when the UI is off. */
+  public readonly uiUser?: pulumi.Output<string>;
+  /** UI password (secret); undefined when the UI is off. */
+  public readonly uiPassword?: pulumi.Output<string>;
 
-  constructor(name: string, args: FalcoSecurityStackArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, args: FalcoSecurityStackArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    // Every argument is checked before the component registers: bad input creates nothing.
+    const late: PulumiLateValues = new LateValues();
+    const { settings, ruleFiles, outputs, warnings } = prepare(args, late);
     super("falco-stack:index:FalcoSecurityStack", name, {}, opts);
-    const { config } = args;
-    const namespace = config.namespace;
+    for (const warning of warnings) void pulumi.log.warn(warning, this);
 
-    this.falcoNamespace = new k8s.core.v1.Namespace(
-      `${name}-namespace`,
-      buildNamespace(namespace, "privileged"),
-      {
-        parent: this,
-      },
+    const namespaceObjects = planNamespaces(settings).map(
+      (object) =>
+        new k8s.core.v1.Namespace(
+          `${name}-${object.id}`,
+          resolveLate(object.manifest, late) as k8s.core.v1.NamespaceArgs,
+          { parent: this },
+        ),
     );
+    const [falcoNamespace, demoNamespace] = namespaceObjects;
+    if (!falcoNamespace) throw new Error("internal: no namespace planned");
+    this.falcoNamespace = falcoNamespace;
+    this.demoNamespace = demoNamespace;
+
+    const rules = planRules(settings.namespace, ruleFiles);
     this.rules = new CustomRules(
       `${name}-rules`,
-      { namespace, ruleFiles: args.ruleFiles },
-      { parent: this, dependsOn: [this.falcoNamespace] },
+      { part: rules, late },
+      { parent: this, dependsOn: [falcoNamespace] },
     );
     this.sidekick = new Sidekick(
       `${name}-sidekick`,
       {
-        namespace,
-        settings: config.sidekick,
-        ui: config.ui,
-        outputsConfig: args.outputs.chartConfig,
-        outputsSecretEnv: resolvedSecretEnv(args.outputs),
+        uiEnabled: settings.ui.enabled,
+        late,
+        plan: (credentials) =>
+          planSidekick({
+            namespace: settings.namespace,
+            sidekick: settings.sidekick,
+            ui: settings.ui,
+            outputs,
+            credentials,
+            late,
+          }),
       },
-      { parent: this, dependsOn: [this.falcoNamespace] },
+      { parent: this, dependsOn: [falcoNamespace] },
     );
     // Falco starts after sidekick so the first events have somewhere to go.
     this.falco = new FalcoAgent(
       `${name}-falco`,
       {
-        namespace,
-        settings: config.falco,
-        rulesets: config.rules.rulesets,
-        rulesChecksum: this.rules.checksum,
+        release: planFalco({
+          namespace: settings.namespace,
+          falco: settings.falco,
+          rulesets: settings.rules.rulesets,
+          rulesChecksum: rules.checksum,
+        }),
+        late,
         dependsOn: [this.rules.configMap, this.sidekick.chart],
       },
-      { parent: this, dependsOn: [this.falcoNamespace] },
+      { parent: this, dependsOn: [falcoNamespace] },
     );
-    if (config.demo.enabled) {
-      this.demoNamespace = new k8s.core.v1.Namespace(
-        `${name}-demo-namespace`,
-        buildNamespace(config.demo.namespace, "baseline"),
-        { parent: this },
-      );
+    if (settings.demo.enabled && demoNamespace) {
       this.demo = new DemoWorkload(
         `${name}-demo`,
-        { settings: config.demo },
-        { parent: this, dependsOn: [this.demoNamespace] },
+        { pod: planDemo(settings.demo), late },
+        { parent: this, dependsOn: [demoNamespace] },
       );
     }
+    this.uiUser = this.sidekick.uiUser;
+    this.uiPassword = this.sidekick.uiPassword;
+    this.summary = lateOutput(
+      planStackOutputs(settings, rules, outputs),
+      late,
+    ) as pulumi.Output<StackOutputs>;
+    this.registerOutputs({ summary: this.summary, uiUser: this.uiUser, uiPassword: this.uiPassword });
+  }
+}
 
-    this.summary = {
-      namespace,
-      chartVersions: { falco: this.falco.chartVersion, falcosidekick: this.sidekick.chartVersion },
-      sidekickUrl: sidekickUrl(namespace),
-      falcoPods: { namespace, labelSelector: falcoPodSelector(), container: "falco" },
-      ui: config.ui.enabled
-        ? {
-            enabled: true,
-            namespace,
-            serviceName: UI_SERVICE,
-            port: UI_PORT,
-            portForwardCommand: uiPortForwardCommand(namespace),
-          }
-        : { enabled: false },
-      demo: config.demo.enabled
-        ? {
-            enabled: true,
-            namespace: config.demo.namespace,
-            podName: config.demo.name,
-            container: config.demo.name,
-            labelSelector: `app.kubernetes.io/name=${DEMO_APP_LABEL}`,
-          }
-        : { enabled: false },
-      outputs: args.outputs.enabled.map((output) => ({
-        name: output.name,
-        minimumpriority: output.minimumpriority,
-      })),
-      rules: {
-        files: this.rules.fileNames,
-        checksum: this.rules.checksum,
-        rulesets: [...config.rules.rulesets],
+interface Prepared {
+  settings: StackSettings;
+  warnings: string[];
+  ruleFiles: RuleFile[];
+  outputs: PlannedOutputs;
+}
+
+/** Checks every argument, reads and validates the rules and plans the outputs; throws before any resource exists. */
+function prepare(args: FalcoSecurityStackArgs, late: PulumiLateValues): Prepared {
+  const { root, ...rulesSettings } = args.rules ?? {};
+  const { existingSecret, ...outputArgs } = args.outputs ?? {};
+  const tokenized = tokenizeInputs({ ...args, rules: rulesSettings, outputs: outputArgs }, late);
+  const validated = validateStackSettings(tokenized);
+  if (!validated.ok) {
+    throw inputError(
+      validated.issues.map((issue) => ({ path: propertyPath(issue.path), message: issue.message })),
+    );
+  }
+  const { settings } = validated;
+  try {
+    const rules = readValidatedRuleFiles(
+      settings.rules.files,
+      root ?? process.cwd(),
+      settings.rules.rulesets,
+    );
+    const secretName = tokenizeInputs(existingSecret, late);
+    if (secretName !== undefined && typeof secretName !== "string") {
+      throw inputError([{ path: "outputs.existingSecret", message: "must be the name of a Secret" }]);
+    }
+    const planned = planOutputs(settings.outputs ?? {}, {
+      missingSecret: "error",
+      secretPaths: new Set(latePaths(settings.outputs)),
+      existingSecret: secretName !== undefined,
+    });
+    if (secretName !== undefined && planned.sensitivePaths.length > 0) {
+      throw inputError(
+        planned.sensitivePaths.map((path) => ({
+          path: `outputs.${path}`,
+          message: "belongs in the Secret named by outputs.existingSecret, not in the arguments",
+        })),
+      );
+    }
+    const secretEnv: Record<string, string> = {};
+    for (const [env, value] of Object.entries(planned.secretEnv)) {
+      if (typeof value === "string") secretEnv[env] = value;
+    }
+    return {
+      settings,
+      warnings: [...rules.warnings, ...planned.warnings],
+      ruleFiles: rules.files,
+      outputs: {
+        chartConfig: planned.chartConfig,
+        secretEnv,
+        enabled: planned.enabled,
+        ...(secretName !== undefined ? { existingSecret: secretName } : {}),
       },
     };
-    this.registerOutputs({ ...this.summary, sidekickService: SIDEKICK_FULLNAME });
+  } catch (error) {
+    if (error instanceof ConfigError) throw fromConfigError(error);
+    if (error instanceof FalcoStackError) {
+      throw inputError([{ path: "rules.files", message: error.message }]);
+    }
+    throw error;
   }
 }

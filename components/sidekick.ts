@@ -1,49 +1,22 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { secretChecksum } from "../src/builders/custom-rules.ts";
-import {
-  buildOutputsSecret,
-  buildRedisAuthSecret,
-  buildUiAuthSecret,
-  redisAuthSecretData,
-  uiAuthSecretData,
-} from "../src/builders/manifests.ts";
-import type { PlainObject } from "../src/builders/merge.ts";
-import {
-  FALCO_CHART_REPO,
-  FALCO_RELEASE,
-  SIDEKICK_FULLNAME,
-  SIDEKICK_RELEASE,
-} from "../src/builders/names.ts";
-import { buildNetworkPolicies } from "../src/builders/network-policies.ts";
-import { buildSidekickValues } from "../src/builders/sidekick-values.ts";
-import {
-  resolveSidekickSettings,
-  resolveUiSettings,
-  type SidekickSettingsInput,
-  type UiSettingsInput,
-} from "../src/config/schema.ts";
+import type { PlannedObject, SidekickPart, StackCredentials } from "../src/stack/plan.ts";
+import { helmChartArgs } from "./helm-release.ts";
+import { lateOutput, resolveLate, type PulumiLateValues } from "./late-inputs.ts";
 
 export interface SidekickArgs {
-  /** Namespace to install into (it must exist). */
-  namespace: string;
   /**
-   * Chart version, replicas, NetworkPolicies and raw values. Defaults: chart 0.14.0, 2 replicas,
-   * NetworkPolicies on, no raw values (see `src/config/schema.ts`).
+   * The sidekick part of the stack plan (`planSidekick`), as a function of the credentials this
+   * component generates: the plan sees them as late tokens.
    */
-  settings?: SidekickSettingsInput;
-  /**
-   * The web UI and its Redis. Defaults: on, 1 replica, Redis on a 1Gi volume of the cluster's
-   * default StorageClass, events kept 7 days.
-   */
-  ui?: UiSettingsInput;
-  /** Non-sensitive output settings for the chart's `config:` block (from `planOutputs`). Default: none. */
-  outputsConfig?: PlainObject;
-  /** Sensitive output settings by falcosidekick env name (from `planOutputs`); they go to a Secret. Default: none. */
-  outputsSecretEnv?: Record<string, string>;
-  /** Extra resources the chart waits for. Default none. */
-  dependsOn?: pulumi.Resource[];
+  readonly plan: (credentials: StackCredentials) => SidekickPart;
+  /** The late values the plan's tokens stand for; the credentials are added to it. */
+  readonly late: PulumiLateValues;
+  /** The UI is on: only then are its login and the Redis password generated. */
+  readonly uiEnabled: boolean;
+  /** Resources the chart waits for besides its Secrets. */
+  readonly dependsOn?: pulumi.Resource[];
 }
 
 /**
@@ -52,12 +25,8 @@ export interface SidekickArgs {
  */
 export class Sidekick extends pulumi.ComponentResource {
   public readonly chart: k8s.helm.v4.Chart;
-  /** The values passed to the chart (no secrets in them). */
-  public readonly values: PlainObject;
-  public readonly chartVersion: string;
-  public readonly outputsSecret: k8s.core.v1.Secret;
-  public readonly uiAuthSecret?: k8s.core.v1.Secret;
-  public readonly redisAuthSecret?: k8s.core.v1.Secret;
+  public readonly chartVersion: pulumi.Output<string>;
+  public readonly secrets: k8s.core.v1.Secret[];
   public readonly networkPolicies: k8s.networking.v1.NetworkPolicy[];
   /** UI login (secret); undefined when the UI is off. */
   public readonly uiUser?: pulumi.Output<string>;
@@ -66,21 +35,20 @@ export class Sidekick extends pulumi.ComponentResource {
 
   constructor(name: string, args: SidekickArgs, opts?: pulumi.ComponentResourceOptions) {
     super("falco-stack:index:Sidekick", name, {}, opts);
-    const settings = resolveSidekickSettings(args.settings);
-    const ui = resolveUiSettings(args.ui);
-    const secretEnv = args.outputsSecretEnv ?? {};
-    this.chartVersion = settings.chartVersion;
-
-    this.outputsSecret = new k8s.core.v1.Secret(
-      `${name}-outputs`,
-      buildOutputsSecret(args.namespace, secretEnv),
-      {
-        parent: this,
-      },
+    const { late } = args;
+    // The annotation sits in plain values: keyed, so it cannot confirm a guessed secret; the key stays secret.
+    const checksumKey = new random.RandomPassword(
+      `${name}-checksum-key`,
+      { length: 32, special: false },
+      { parent: this },
     );
-    const secrets: pulumi.Resource[] = [this.outputsSecret];
-
-    if (ui.enabled) {
+    const credentials: StackCredentials = {
+      uiUser: "",
+      uiPassword: "",
+      redisPassword: "",
+      checksumKey: late.stand(checksumKey.result),
+    };
+    if (args.uiEnabled) {
       const user = new random.RandomString(
         `${name}-ui-user`,
         { length: 8, special: false, upper: false, numeric: false },
@@ -98,67 +66,40 @@ export class Sidekick extends pulumi.ComponentResource {
       );
       this.uiUser = pulumi.secret(pulumi.interpolate`falco-${user.result}`);
       this.uiPassword = pulumi.secret(password.result);
-      const uiData = pulumi
-        .all([this.uiUser, this.uiPassword, redisPassword.result])
-        .apply(([login, pass, redis]) => uiAuthSecretData(login, pass, redis));
-      this.uiAuthSecret = new k8s.core.v1.Secret(
-        `${name}-ui-auth`,
-        { ...buildUiAuthSecret(args.namespace, {}), stringData: pulumi.secret(uiData) },
-        { parent: this },
-      );
-      this.redisAuthSecret = new k8s.core.v1.Secret(
-        `${name}-redis-auth`,
-        {
-          ...buildRedisAuthSecret(args.namespace, {}),
-          stringData: pulumi.secret(redisPassword.result.apply(redisAuthSecretData)),
-        },
-        { parent: this },
-      );
-      secrets.push(this.uiAuthSecret, this.redisAuthSecret);
+      credentials.uiUser = late.stand(this.uiUser);
+      credentials.uiPassword = late.stand(this.uiPassword);
+      credentials.redisPassword = late.stand(redisPassword.result);
     }
+    const part = args.plan(credentials);
 
-    this.networkPolicies = settings.networkPolicies
-      ? buildNetworkPolicies({
-          namespace: args.namespace,
-          uiEnabled: ui.enabled,
-          uiAllowedFrom: ui.allowedFrom,
-          sidekickFullname: SIDEKICK_FULLNAME,
-          falcoInstance: FALCO_RELEASE,
-        }).map(
-          (policy) =>
-            new k8s.networking.v1.NetworkPolicy(`${name}-${policy.metadata?.name ?? "policy"}`, policy, {
-              parent: this,
-            }),
-        )
-      : [];
-
-    // The annotation sits in plain values: keyed, so it cannot confirm a guessed secret; the key stays secret.
-    const checksumKey = new random.RandomPassword(
-      `${name}-checksum-key`,
-      { length: 32, special: false },
-      { parent: this },
-    );
-    const outputsChecksum = pulumi.unsecret(
-      checksumKey.result.apply((key) => secretChecksum(secretEnv, key)),
-    );
-    this.values = buildSidekickValues({
-      sidekick: settings,
-      ui,
-      outputsConfig: args.outputsConfig ?? {},
-      outputsChecksum,
+    const create = (object: PlannedObject) => {
+      const manifest = resolveLate(object.manifest, late) as Record<string, unknown>;
+      if (object.secret) {
+        const { stringData, ...rest } = manifest;
+        return new k8s.core.v1.Secret(
+          `${name}-${object.id}`,
+          { ...rest, stringData: pulumi.secret(stringData as Record<string, pulumi.Input<string>>) },
+          { parent: this },
+        );
+      }
+      return new k8s.networking.v1.NetworkPolicy(
+        `${name}-${object.id.replace(/^policy-/, "")}`,
+        manifest as k8s.networking.v1.NetworkPolicyArgs,
+        { parent: this },
+      );
+    };
+    this.secrets = [];
+    this.networkPolicies = [];
+    for (const object of part.objects) {
+      const resource = create(object);
+      if (resource instanceof k8s.core.v1.Secret) this.secrets.push(resource);
+      else this.networkPolicies.push(resource);
+    }
+    this.chartVersion = lateOutput(part.release.version, late);
+    this.chart = new k8s.helm.v4.Chart(name, helmChartArgs(part.release, late), {
+      parent: this,
+      dependsOn: [...this.secrets, ...(args.dependsOn ?? [])],
     });
-    this.chart = new k8s.helm.v4.Chart(
-      name,
-      {
-        name: SIDEKICK_RELEASE,
-        chart: "falcosidekick",
-        version: settings.chartVersion,
-        namespace: args.namespace,
-        repositoryOpts: { repo: FALCO_CHART_REPO },
-        values: this.values,
-      },
-      { parent: this, dependsOn: [...secrets, ...(args.dependsOn ?? [])] },
-    );
     this.registerOutputs({
       chartVersion: this.chartVersion,
       uiUser: this.uiUser,

@@ -3,115 +3,180 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { CustomRules } from "../components/custom-rules.ts";
-import { DemoWorkload } from "../components/demo-workload.ts";
-import { FalcoAgent } from "../components/falco-agent.ts";
-import { Sidekick } from "../components/sidekick.ts";
-import { ConfigError } from "../src/config/errors.ts";
-import { RulesValidationError } from "../src/falco-rules/validate.ts";
+import * as pulumi from "@pulumi/pulumi";
+import { FalcoSecurityStack } from "../components/falco-security-stack.ts";
 import { chartDefaults, unknownValuesKeys } from "./helpers/chart-values.ts";
 import { failureUnderMocks, runUnderMocks, type Registered } from "./helpers/pulumi-mocks.ts";
+import { projectRoot } from "./helpers/shared.ts";
 
-/** The components used on their own, as a library user would, with only the required args. */
+/** FalcoSecurityStack used from a user's own program: Outputs and secrets in, no stack file. */
 
-function only(resources: Registered[], type: string): Registered {
-  const found = resources.filter((r) => r.type === type);
-  assert.equal(found.length, 1, `one ${type}`);
-  return found[0]!;
+const CHART = "kubernetes:helm.sh/v4:Chart";
+const rules = { files: [path.join(projectRoot, "rules")] };
+
+function named(resources: Registered[], type: string, name: string): Registered {
+  const found = resources.find((r) => r.type === type && r.name === name);
+  assert.ok(found, `${type} ${name} registered; have ${resources.map((r) => r.name).join(", ")}`);
+  return found;
 }
 
-describe("components used directly", () => {
-  it("FalcoAgent applies the documented defaults", async () => {
+function chartValues(resources: Registered[], chart: string): Record<string, Record<string, unknown>> {
+  const found = resources.find((r) => r.type === CHART && r.inputs.chart === chart);
+  assert.ok(found, `chart ${chart}`);
+  return found.inputs.values as Record<string, Record<string, unknown>>;
+}
+
+describe("FalcoSecurityStack as a library component", () => {
+  it("takes Outputs and secrets, resolves them into the right objects and keeps secrets secret", async () => {
     const run = await runUnderMocks(() => {
-      const agent = new FalcoAgent("falco", { namespace: "security" });
-      return { version: agent.chartVersion };
+      const storageClass = pulumi.output("fast-ssd");
+      const stack = new FalcoSecurityStack("security", {
+        namespace: pulumi.output("runtime-security"),
+        ui: { storageClass, storageSize: "20Gi" },
+        outputs: {
+          slack: {
+            webhookurl: pulumi.secret("https://hooks.slack.com/services/T/B/from-an-output"),
+            minimumpriority: "warning",
+          },
+        },
+        rules,
+      });
+      return { uiPassword: stack.uiPassword, summary: stack.summary };
     }, {});
-    const chart = only(run.resources, "kubernetes:helm.sh/v4:Chart");
-    const values = chart.inputs.values as Record<string, Record<string, unknown>>;
-    assert.equal(chart.inputs.version, "9.1.0");
-    assert.equal(chart.inputs.namespace, "security");
-    assert.deepEqual(values.driver, { kind: "modern_ebpf" });
-    assert.equal(values.tty as unknown, true);
+    const sidekick = chartValues(run.resources, "falcosidekick");
+    const redis = (sidekick.webui!.redis ?? {}) as Record<string, unknown>;
+    assert.equal(redis.storageClass, "fast-ssd");
+    assert.equal(redis.storageSize, "20Gi");
+    assert.deepEqual((sidekick.config!.slack as Record<string, unknown>).minimumpriority, "warning");
+    assert.ok(!JSON.stringify(sidekick).includes("from-an-output"), "the webhook never reaches chart values");
+    assert.deepEqual(unknownValuesKeys(sidekick, chartDefaults("falcosidekick")), []);
+
+    const outputsSecret = named(run.resources, "kubernetes:core/v1:Secret", "security-sidekick-outputs");
+    assert.deepEqual(outputsSecret.secretInputs, ["stringData"]);
     assert.equal(
-      (values.falco!.http_output as { url: string }).url,
-      "http://falcosidekick.security.svc.cluster.local:2801/",
+      (outputsSecret.inputs.stringData as Record<string, string>).SLACK_WEBHOOKURL,
+      "https://hooks.slack.com/services/T/B/from-an-output",
     );
-    assert.deepEqual(unknownValuesKeys(values, chartDefaults("falco")), []);
-    assert.equal(chart.parent, "falco-stack:index:FalcoAgent::falco");
+    assert.equal((outputsSecret.inputs.metadata as { namespace: string }).namespace, "runtime-security");
+
+    const falco = chartValues(run.resources, "falco");
+    assert.equal(
+      (falco.falco!.http_output as { url: string }).url,
+      "http://falcosidekick.runtime-security.svc.cluster.local:2801/",
+    );
+    const namespace = named(run.resources, "kubernetes:core/v1:Namespace", "security-namespace");
+    assert.equal((namespace.inputs.metadata as { name: string }).name, "runtime-security");
+    assert.ok(run.secretOutputs.includes("uiPassword"));
+    const summary = run.outputs.summary as { namespace: string; outputs: unknown[] };
+    assert.equal(summary.namespace, "runtime-security");
+    assert.deepEqual(summary.outputs, [{ name: "slack", minimumpriority: "warning" }]);
   });
 
-  it("FalcoAgent refuses raw values chart 9.x rejects, before the chart is registered", async () => {
-    const { error, types } = await failureUnderMocks(() => {
-      new FalcoAgent("falco", {
-        namespace: "falco",
-        settings: { values: { driver: { ebpf: { hostNetwork: true } } } },
+  it("parents every resource under the stack and orders Secrets and ConfigMaps before the charts", async () => {
+    const run = await runUnderMocks(() => {
+      new FalcoSecurityStack("security", { ui: { storageClass: "" }, rules, demo: { enabled: true } });
+      return {};
+    }, {});
+    for (const resource of run.resources) {
+      if (resource.type === "falco-stack:index:FalcoSecurityStack" || resource.type.startsWith("pulumi:"))
+        continue;
+      assert.ok(resource.parent, `${resource.name} has a parent`);
+    }
+    const falco = run.resources.find((r) => r.type === CHART && r.inputs.chart === "falco");
+    assert.deepEqual(falco?.dependsOn.sort(), [
+      "kubernetes:core/v1:ConfigMap::security-rules",
+      "kubernetes:helm.sh/v4:Chart::security-sidekick",
+    ]);
+    const sidekick = run.resources.find((r) => r.type === CHART && r.inputs.chart === "falcosidekick");
+    assert.ok(sidekick?.dependsOn.includes("kubernetes:core/v1:Secret::security-sidekick-outputs"));
+    named(run.resources, "kubernetes:core/v1:Pod", "security-demo");
+  });
+
+  it("reports bad arguments by property path with InputPropertiesError, and creates nothing", async () => {
+    const { error, registered } = await failureUnderMocks(() => {
+      new FalcoSecurityStack("security", {
+        sidekick: { replicas: 0 },
+        ui: { storageSize: "10GB" },
+        rules,
       });
     }, {});
-    assert.ok(error instanceof ConfigError);
-    assert.match(
-      error.message,
-      /falco\.values\.driver\.ebpf: falco chart 9\.x refuses this key: .*modern_ebpf/,
-    );
-    assert.ok(!types.includes("kubernetes:helm.sh/v4:Chart"));
+    assert.ok(pulumi.InputPropertiesError.isInstance(error), String(error));
+    const paths = error.errors.map((e) => e.propertyPath).sort();
+    assert.deepEqual(paths, ["sidekick.replicas", "ui.storageSize"]);
+    assert.doesNotMatch(error.message, /falco-stack:/, "component errors name properties, not config keys");
+    assert.match(error.errors.find((e) => e.propertyPath === "ui.storageSize")!.reason, /write 10Gi/);
+    assert.equal(registered, 0);
   });
 
-  it("CustomRules validates the files it reads and creates no ConfigMap for a broken rule", async () => {
+  it("checks cross-field rules the same way the stack file does: storage class required with a volume", async () => {
+    const { error } = await failureUnderMocks(() => new FalcoSecurityStack("security", { rules }), {});
+    assert.ok(pulumi.InputPropertiesError.isInstance(error));
+    assert.deepEqual(
+      error.errors.map((e) => e.propertyPath),
+      ["ui.storageClass"],
+    );
+  });
+
+  it("refuses an Output where the value decides which resources exist", async () => {
+    const { error } = await failureUnderMocks(
+      () =>
+        new FalcoSecurityStack("security", {
+          ui: { enabled: pulumi.output(false) as unknown as boolean },
+          rules,
+        }),
+      {},
+    );
+    assert.ok(pulumi.InputPropertiesError.isInstance(error));
+    assert.match(error.errors[0]!.reason, /plain value, not an Output/);
+    assert.equal(error.errors[0]!.propertyPath, "ui.enabled");
+  });
+
+  it("names the rule file and line of a rule Falco would refuse", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "falco-stack-components-"));
     fs.writeFileSync(
       path.join(dir, "broken.yaml"),
-      "- rule: Broken\n  desc: d\n  condition: evt.type = open and\n  output: o\n  priority: NOTICE\n",
+      "- rule: Broken\n  desc: x\n  condition: evt.type = open and\n  output: x\n  priority: WARNING\n",
     );
-    const { error, types } = await failureUnderMocks(() => {
-      new CustomRules("rules", { namespace: "falco", files: [dir] });
-    }, {});
-    assert.ok(error instanceof RulesValidationError);
-    assert.match(error.message, /broken\.yaml:3:\d+: error: /);
-    assert.ok(!types.includes("kubernetes:core/v1:ConfigMap"));
-  });
-
-  it("CustomRules ships the files it read by default from rules/", async () => {
-    const run = await runUnderMocks(() => {
-      const rules = new CustomRules("rules", { namespace: "falco" });
-      return { files: rules.fileNames, checksum: rules.checksum };
-    }, {});
-    const data = only(run.resources, "kubernetes:core/v1:ConfigMap").inputs.data as Record<string, string>;
-    assert.deepEqual(Object.keys(data), run.outputs.files);
-    assert.ok(Object.keys(data).includes("nginx-html-write.yaml"));
-  });
-
-  it("Sidekick without UI settings keeps Redis on the cluster's default StorageClass and generates credentials", async () => {
-    const run = await runUnderMocks(() => {
-      const sidekick = new Sidekick("sidekick", { namespace: "falco" });
-      return { user: sidekick.uiUser, password: sidekick.uiPassword };
-    }, {});
-    const chart = only(run.resources, "kubernetes:helm.sh/v4:Chart");
-    const webui = (chart.inputs.values as { webui: Record<string, Record<string, unknown>> }).webui;
-    assert.equal(webui.enabled as unknown, true);
-    assert.equal("storageClass" in webui.redis!, false);
-    assert.equal(webui.redis!.storageSize, "1Gi");
-    assert.deepEqual(run.secretOutputs.sort(), ["password", "user"]);
-    assert.deepEqual(
-      unknownValuesKeys(chart.inputs.values as Record<string, unknown>, chartDefaults("falcosidekick")),
-      [],
+    const { error, registered } = await failureUnderMocks(
+      () =>
+        new FalcoSecurityStack("security", {
+          ui: { enabled: false },
+          rules: { files: ["broken.yaml"], root: dir },
+        }),
+      {},
     );
+    assert.ok(pulumi.InputPropertiesError.isInstance(error));
+    assert.equal(error.errors[0]!.propertyPath, "rules.files");
+    assert.match(error.message, /broken\.yaml:3:\d+: error/);
+    assert.equal(registered, 0);
   });
 
-  it("DemoWorkload deploys the tutorial's www pod by default", async () => {
+  it("uses a Secret the team manages with outputs.existingSecret and creates none of its own", async () => {
     const run = await runUnderMocks(() => {
-      const demo = new DemoWorkload("demo");
-      return { namespace: demo.namespace, pod: demo.podName };
+      new FalcoSecurityStack("security", {
+        ui: { enabled: false },
+        outputs: { existingSecret: "falcosidekick-from-vault", slack: { minimumpriority: "error" } },
+        rules,
+      });
+      return {};
     }, {});
-    const pod = only(run.resources, "kubernetes:core/v1:Pod");
-    assert.deepEqual(pod.inputs.metadata, {
-      name: "www",
-      namespace: "demo",
-      labels: {
-        "app.kubernetes.io/part-of": "falco-stack",
-        "app.kubernetes.io/managed-by": "falco-stack",
-        "app.kubernetes.io/name": "falco-stack-demo",
-        run: "www",
-      },
-    });
-    assert.deepEqual(run.outputs, { namespace: "demo", pod: "www" });
+    const sidekick = chartValues(run.resources, "falcosidekick");
+    assert.equal(sidekick.config!.existingSecret, "falcosidekick-from-vault");
+    assert.ok(!run.resources.some((r) => r.name === "security-sidekick-outputs"));
+
+    const { error } = await failureUnderMocks(
+      () =>
+        new FalcoSecurityStack("security", {
+          ui: { enabled: false },
+          outputs: {
+            existingSecret: "falcosidekick-from-vault",
+            slack: { webhookurl: pulumi.secret("https://hooks.slack.com/services/T/B/x") },
+          },
+          rules,
+        }),
+      {},
+    );
+    assert.ok(pulumi.InputPropertiesError.isInstance(error));
+    assert.equal(error.errors[0]!.propertyPath, "outputs.slack.webhookurl");
   });
 });

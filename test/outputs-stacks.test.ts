@@ -31,6 +31,7 @@ describe("outputs: the three shipped stacks", () => {
     assert.deepEqual(plan, {
       chartConfig: { webhook: { minimumpriority: "debug" } },
       secretEnv: { WEBHOOK_ADDRESS: "https://webhooks.app/data?token=LJDEM0" },
+      sensitivePaths: ["webhook.address"],
       enabled: [{ name: "webhook", minimumpriority: "debug" }],
       warnings: [],
     } satisfies OutputsPlan);
@@ -41,6 +42,7 @@ describe("outputs: the three shipped stacks", () => {
     assert.deepEqual(plan, {
       chartConfig: { nats: { minimumpriority: "notice" } },
       secretEnv: { NATS_HOSTPORT: "nats://nats.nats:4222" },
+      sensitivePaths: ["nats.hostport"],
       enabled: [{ name: "nats", minimumpriority: "notice" }],
       warnings: [],
     } satisfies OutputsPlan);
@@ -96,6 +98,7 @@ describe("outputs: the three shipped stacks", () => {
         ELASTICSEARCH_USERNAME: "falco",
         ELASTICSEARCH_PASSWORD: "prod-es-password",
       },
+      sensitivePaths: ["slack.webhookurl", "elasticsearch.username", "elasticsearch.password"],
       enabled: [
         { name: "slack", minimumpriority: "warning" },
         { name: "loki", minimumpriority: "notice" },

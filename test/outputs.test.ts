@@ -4,8 +4,8 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { runProgram } from "../src/program.ts";
-import { renderStack } from "../src/render.ts";
+import { runProgram } from "../components/program.ts";
+import { renderStack } from "../src/render/render.ts";
 import { pulumiConfigFrom, runUnderMocks } from "./helpers/pulumi-mocks.ts";
 import { stringify } from "yaml";
 import {
@@ -559,6 +559,7 @@ describe("outputs: on when configured, off otherwise", () => {
       assert.deepEqual(planOutputs(raw, { missingSecret: "error" }), {
         chartConfig: {},
         secretEnv: {},
+        sensitivePaths: [],
         enabled: [],
         warnings: [],
       });

@@ -1,4 +1,4 @@
-import type { FalcoSettings } from "../config/schema.ts";
+import type { FalcoSettings } from "../stack/settings.ts";
 import { upstreamRuleset, type UpstreamRulesetName } from "../falco-rules/rulesets.ts";
 import { loadBaseValues } from "./base-values.ts";
 import { mergeValues, type PlainObject } from "./merge.ts";

@@ -2,8 +2,8 @@ import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
 import type { INamespace } from "kubernetes-models/v1/Namespace";
 import type { IPod } from "kubernetes-models/v1/Pod";
 import type { ISecret } from "kubernetes-models/v1/Secret";
-import type { DemoSettings } from "../config/schema.ts";
-import type { RuleFile } from "./custom-rules.ts";
+import type { DemoSettings } from "../stack/settings.ts";
+import type { RuleFile } from "../stack/rule-files.ts";
 import {
   DEMO_APP_LABEL,
   MANAGED_BY_LABELS,

@@ -1,4 +1,4 @@
-import type { SidekickSettings, UiSettings } from "../config/schema.ts";
+import type { SidekickSettings, UiSettings } from "../stack/settings.ts";
 import { loadBaseValues } from "./base-values.ts";
 import { mergeValues, type PlainObject } from "./merge.ts";
 import { OUTPUTS_SECRET, REDIS_AUTH_SECRET, UI_AUTH_SECRET } from "./names.ts";
@@ -13,6 +13,8 @@ export interface SidekickValuesInput<Checksum = string> {
    * cover an existing Secret. A string, or a Pulumi Output of one, placed as is.
    */
   outputsChecksum: Checksum;
+  /** The Secret holding the outputs' sensitive settings. Default: the one the stack creates. */
+  outputsSecretName?: string;
 }
 
 export const OUTPUTS_CHECKSUM_ANNOTATION = "falco-stack/outputs-checksum";
@@ -45,7 +47,7 @@ export function buildSidekickValues<Checksum = string>(input: SidekickValuesInpu
   const typed: PlainObject = {
     replicaCount: sidekick.replicas,
     podAnnotations: { [OUTPUTS_CHECKSUM_ANNOTATION]: input.outputsChecksum },
-    config: { ...input.outputsConfig, existingSecret: OUTPUTS_SECRET },
+    config: { ...input.outputsConfig, existingSecret: input.outputsSecretName ?? OUTPUTS_SECRET },
     webui,
   };
   return mergeValues(loadBaseValues("falcosidekick"), typed, sidekick.values);

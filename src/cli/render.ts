@@ -1,6 +1,6 @@
 import path from "node:path";
 import type { Command } from "commander";
-import { renderStack, writeRenderedStack } from "../render.ts";
+import { renderStack, writeRenderedStack } from "../render/render.ts";
 import { ExitCode, UserError } from "./errors.ts";
 import type { CommandResult } from "./main.ts";
 

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { collectRuleFiles } from "../builders/custom-rules.ts";
+import { collectRuleFiles } from "../stack/rule-files.ts";
 import { findCachedRuleset, rulesCacheDir, sha256Hex } from "./cache.ts";
 import type { RulesFile } from "./model.ts";
 import { UPSTREAM_RULESET_SHA256, UPSTREAM_RULESETS, type UpstreamRulesetName } from "./rulesets.ts";

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { isLateToken } from "../stack/late.ts";
 import { ConfigError, configKey, type ConfigIssue } from "../config/errors.ts";
 import {
   ACKNOWLEDGE_PLAINTEXT_KEY,
@@ -45,6 +46,8 @@ export interface OutputsPlan {
   chartConfig: Record<string, unknown>;
   /** Env var name (as in the chart's Secret) -> value, for the Pulumi-managed Secret. */
   secretEnv: Record<string, string | SecretPlaceholder>;
+  /** Dot paths relative to outputs (`slack.webhookurl`) of the values that went to the Secret. */
+  sensitivePaths: string[];
   /** The enabled outputs, for the stack output; never a secret. */
   enabled: { name: string; minimumpriority: Priority }[];
   /** E.g. a sensitive value given in plain text, with the `pulumi config set --secret --path ...` command. */
@@ -62,6 +65,8 @@ export interface PlanOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Stack name, to put `--stack NAME` into suggested commands. */
   stack?: string;
+  /** Sensitive settings come from a Secret the user manages (`outputs.existingSecret`): none is required here. */
+  existingSecret?: boolean;
 }
 
 type PlainObject = Record<string, unknown>;
@@ -115,6 +120,7 @@ function canBeSecret(kind: ValueKind): boolean {
 }
 
 function envValue(kind: ValueKind, value: unknown): string {
+  if (isLateToken(value)) return value;
   if (kind.type === "headers") {
     const headers = value as Headers;
     // Loki and webhook parse `k:v,k:v` from env; Elasticsearch goes through viper's GetStringMapString (JSON).
@@ -185,7 +191,13 @@ function mergeInto(target: PlainObject, source: PlainObject): void {
 }
 
 class Planner {
-  readonly plan: OutputsPlan = { chartConfig: {}, secretEnv: {}, enabled: [], warnings: [] };
+  readonly plan: OutputsPlan = {
+    chartConfig: {},
+    secretEnv: {},
+    sensitivePaths: [],
+    enabled: [],
+    warnings: [],
+  };
   readonly issues: ConfigIssue[] = [];
 
   constructor(private readonly options: PlanOptions) {}
@@ -396,6 +408,7 @@ class Planner {
       const keySpec = spec.keys[keyPath];
       if (markers.has(keyPath) || (value !== undefined && value !== "") || keySpec === undefined) continue;
       if (keySpec.sensitive) {
+        if (this.options.existingSecret) continue;
         this.unresolvedSecret(
           [name, ...keyPath.split(".")],
           envName([name, ...keyPath.split(".")]),
@@ -434,6 +447,7 @@ class Planner {
     // A text setting stored with --secret stays secret even when it is not sensitive by nature.
     if (keySpec.sensitive || (this.fromSecureConfig(path) && canBeSecret(keySpec.kind))) {
       this.plan.secretEnv[envName(path)] = envValue(keySpec.kind, value);
+      this.plan.sensitivePaths.push(path.join("."));
       if (keySpec.sensitive && !this.maybeSecure(path) && !acknowledged) {
         if (keySpec.sensitive === "always") this.plainTextWarning(path);
         else if (typeof value === "string" && urlCarriesCredentials(value)) {
@@ -558,6 +572,7 @@ class Planner {
         const text = typeof value === "string" ? value : undefined;
         if (text !== undefined && text !== "" && (credential || address || secure)) {
           this.plan.secretEnv[envName(leafChartPath)] = text;
+          this.plan.sensitivePaths.push(leafUserPath.join("."));
           if (!quiet && credential) this.plainTextWarning(leafUserPath);
           else if (!quiet && urlCarriesCredentials(text)) {
             this.plainTextWarning(leafUserPath, " and carries credentials (user info or a query string)");

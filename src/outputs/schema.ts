@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { OUTPUTS, PRIORITIES, type OutputName, type Priority, type ValueKind } from "./catalog.ts";
+import { isLateToken } from "../stack/late.ts";
 
 /**
  * zod schemas for each output block, built from the catalog: strict objects (an unknown key is
@@ -125,6 +126,8 @@ function describe(value: unknown): string {
  * `null` means "not set": YAML `key:` with nothing after it.
  */
 export function parseLeaf(kind: ValueKind, value: unknown): { value: unknown } | { error: string } {
+  // A Pulumi Output given to the component: checked once it resolves.
+  if (isLateToken(value)) return { value };
   const asText = (): string | undefined =>
     typeof value === "string" ? value : typeof value === "number" ? String(value) : undefined;
   const text = asText();

@@ -2,38 +2,27 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { stringify } from "yaml";
-import { rulesChecksum, secretChecksum } from "./builders/custom-rules.ts";
-import { buildFalcoValues } from "./builders/falco-values.ts";
-import {
-  buildDemoPod,
-  buildNamespace,
-  buildOutputsSecret,
-  buildRedisAuthSecret,
-  buildRulesConfigMap,
-  buildUiAuthSecret,
-  redisAuthSecretData,
-  uiAuthSecretData,
-} from "./builders/manifests.ts";
-import type { PlainObject } from "./builders/merge.ts";
-import { FALCO_CHART_REPO, FALCO_RELEASE, SIDEKICK_FULLNAME, SIDEKICK_RELEASE } from "./builders/names.ts";
-import { buildNetworkPolicies } from "./builders/network-policies.ts";
-import { buildSidekickValues } from "./builders/sidekick-values.ts";
-import { ConfigError } from "./config/errors.ts";
-import { OutputPathError } from "./errors.ts";
+import type { PlainObject } from "../builders/merge.ts";
+import { FALCO_CHART_REPO, FALCO_RELEASE, SIDEKICK_RELEASE } from "../builders/names.ts";
+import { ConfigError } from "../config/errors.ts";
 import {
   outputSecretPaths,
   PROJECT_ROOT,
   readStackConfig,
   withFile,
   type StackFileOptions,
-} from "./config/stack-file.ts";
+} from "../config/stack-file.ts";
+import { OutputPathError } from "../errors.ts";
 import {
   isSecretPlaceholder,
   PLACEHOLDER_MARKER,
+  planOutputs,
   secretEnvForRender,
   type SecretPlaceholder,
-} from "./outputs/index.ts";
-import { prepareStack } from "./stack-plan.ts";
+} from "../outputs/index.ts";
+import { LateValues } from "../stack/late.ts";
+import { planStack, type StackPlan } from "../stack/plan.ts";
+import { readValidatedRuleFiles } from "../stack/rule-files.ts";
 
 export interface RenderOptions extends StackFileOptions {
   /** Where secret output values may come from (`FALCO_STACK_<ENV NAME>`). Default: process.env. */
@@ -44,6 +33,7 @@ export interface RenderOptions extends StackFileOptions {
 
 export interface RenderedStack {
   stack: string;
+  plan: StackPlan;
   falcoValues: PlainObject;
   sidekickValues: PlainObject;
   /** Every object we create ourselves, in apply order. */
@@ -67,15 +57,14 @@ function yamlDocument(header: string, value: unknown): string {
   return `${header}${stringify(value, { lineWidth: 0 })}`;
 }
 
-/** Renders a stack offline with the same builders the Pulumi components use. */
+/** Renders a stack offline from the same plan the Pulumi components create. */
 export function renderStack(options: RenderOptions): RenderedStack {
   const stackFile = readStackConfig(options);
   const { config } = stackFile;
   const projectRoot = options.projectRoot ?? PROJECT_ROOT;
-  let prepared;
+  let outputs;
   try {
-    prepared = prepareStack(config, {
-      projectRoot,
+    outputs = planOutputs(stackFile.raw.outputs ?? {}, {
       missingSecret: "placeholder",
       secretPaths: outputSecretPaths(stackFile.securePaths),
       env: options.env ?? process.env,
@@ -85,70 +74,53 @@ export function renderStack(options: RenderOptions): RenderedStack {
     if (error instanceof ConfigError) throw new ConfigError(withFile(error.issues, stackFile.file));
     throw error;
   }
+  const rules = readValidatedRuleFiles(config.rules.files, projectRoot, config.rules.rulesets);
   const random = options.randomString ?? cryptoRandomString;
-
-  const placeholders = Object.values(prepared.outputs.secretEnv).filter(isSecretPlaceholder);
-  const secretEnv = secretEnvForRender(prepared.outputs.secretEnv);
-
-  const namespace = config.namespace;
-  const falcoValues = buildFalcoValues({
-    namespace,
-    falco: config.falco,
-    rulesets: config.rules.rulesets,
-    rulesChecksum: rulesChecksum(prepared.ruleFiles),
+  const redisPassword = random(32);
+  const plan = planStack({
+    settings: config,
+    ruleFiles: rules.files,
+    outputs: {
+      chartConfig: outputs.chartConfig,
+      secretEnv: secretEnvForRender(outputs.secretEnv),
+      enabled: outputs.enabled,
+    },
+    credentials: {
+      uiUser: `falco-${random(8).toLowerCase()}`,
+      uiPassword: random(32),
+      redisPassword,
+      // Keyed with a fresh random key: the values file must not confirm a guessed secret.
+      checksumKey: random(32),
+    },
+    late: new LateValues(),
   });
-  const sidekickValues = buildSidekickValues({
-    sidekick: config.sidekick,
-    ui: config.ui,
-    outputsConfig: prepared.outputs.chartConfig,
-    // Keyed with a fresh random key: the values file must not confirm a guessed secret.
-    outputsChecksum: secretChecksum(secretEnv, random(32)),
-  });
-
-  const manifests: PlainObject[] = [{ ...buildNamespace(namespace, "privileged") }];
-  if (config.demo.enabled) manifests.push({ ...buildNamespace(config.demo.namespace, "baseline") });
-  manifests.push({ ...buildRulesConfigMap(namespace, prepared.ruleFiles) });
-  manifests.push({ ...buildOutputsSecret(namespace, secretEnv) });
-  if (config.ui.enabled) {
-    const redisPassword = random(32);
-    const data = uiAuthSecretData(`falco-${random(8).toLowerCase()}`, random(32), redisPassword);
-    manifests.push({ ...buildUiAuthSecret(namespace, data) });
-    manifests.push({ ...buildRedisAuthSecret(namespace, redisAuthSecretData(redisPassword)) });
-  }
-  if (config.sidekick.networkPolicies) {
-    const policies = buildNetworkPolicies({
-      namespace,
-      uiEnabled: config.ui.enabled,
-      uiAllowedFrom: config.ui.allowedFrom,
-      sidekickFullname: SIDEKICK_FULLNAME,
-      falcoInstance: FALCO_RELEASE,
-    });
-    manifests.push(...policies.map((policy) => ({ ...policy })));
-  }
-  if (config.demo.enabled) manifests.push({ ...buildDemoPod(config.demo) });
+  const placeholders = Object.values(outputs.secretEnv).filter(isSecretPlaceholder);
+  const [sidekickRelease, falcoRelease] = plan.releases;
+  const manifests = plan.objects.map((object) => object.manifest);
 
   const source = path.relative(projectRoot, stackFile.file) || stackFile.file;
   const header = `# Rendered by falco-stack from ${source} (stack ${stackFile.stack}). Re-render instead of editing.\n`;
   const files: Record<string, string> = {
-    "falco-values.yaml": yamlDocument(header, falcoValues),
-    "falcosidekick-values.yaml": yamlDocument(header, sidekickValues),
+    "falco-values.yaml": yamlDocument(header, falcoRelease.values),
+    "falcosidekick-values.yaml": yamlDocument(header, sidekickRelease.values),
     "manifests.yaml":
       header +
       "# Holds Secrets: keep this file out of version control, or encrypt it (sealed-secrets, SOPS).\n" +
       manifests.map((object) => stringify(object, { lineWidth: 0 })).join("---\n"),
     "install.sh": installScript({
-      namespace,
-      falcoVersion: config.falco.chartVersion,
-      sidekickVersion: config.sidekick.chartVersion,
+      namespace: config.namespace,
+      falcoVersion: falcoRelease.version,
+      sidekickVersion: sidekickRelease.version,
     }),
   };
   return {
     stack: stackFile.stack,
-    falcoValues,
-    sidekickValues,
+    plan,
+    falcoValues: falcoRelease.values,
+    sidekickValues: sidekickRelease.values,
     manifests,
     placeholders,
-    warnings: prepared.warnings,
+    warnings: [...rules.warnings, ...outputs.warnings],
     files,
   };
 }

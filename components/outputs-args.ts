@@ -1,0 +1,1 @@
+export type { OutputsArgs } from "./outputs-args.generated.ts";

@@ -1,0 +1,455 @@
+import { isIP } from "node:net";
+import { z } from "zod";
+import { UPSTREAM_RULESET_NAMES } from "../falco-rules/rulesets.ts";
+import { CHART_OUTPUT_KEYS } from "../outputs/catalog.ts";
+import { isLateToken } from "./late.ts";
+
+/**
+ * The stack settings: every property of `FalcoSecurityStack` (and key under `falco-stack:` in a
+ * stack file, which has the same names and nesting) with its default. This file is the one place
+ * defaults and the rules between settings live; the README's config reference mirrors it.
+ *
+ * A string setting a user may hold as a Pulumi Output accepts a late-value token (`lateable`): it
+ * is checked once the Output resolves.
+ */
+
+export const FALCO_CHART_VERSION = "9.1.0";
+export const SIDEKICK_CHART_VERSION = "0.14.0";
+/** falcosidekick-ui 2.2.0 accepts empty basic-auth credentials; 2.3.0 fixes it. */
+export const UI_IMAGE_TAG = "2.3.0";
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const QUANTITY = /^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
+const STORAGE_QUANTITY = /^\d+(\.\d+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
+const UI_TTL = /^(0|\d+[smhdwMy])$/;
+const CHART_VERSION = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
+
+/** A string setting that may be a Pulumi Output: a late token passes now and is checked on resolution. */
+export function lateable(inner: z.ZodType<string>, typeError: string) {
+  return z.string({ error: typeError }).superRefine((value, ctx) => {
+    if (isLateToken(value)) return;
+    const result = inner.safeParse(value);
+    if (result.success) return;
+    for (const issue of result.error.issues) ctx.addIssue({ code: "custom", message: issue.message });
+  });
+}
+
+const dnsLabel = (what: string) =>
+  lateable(
+    z
+      .string()
+      .max(63, { error: `must be at most 63 characters: ${what}` })
+      .regex(DNS_LABEL, { error: `must be a DNS label (lower-case letters, digits and '-'): ${what}` }),
+    `must be a string: ${what}`,
+  );
+
+/** Explains the most common quantity mistake (SI suffix with a trailing B). */
+function quantityHint(value: string): string {
+  const bytes = /^(\d+(?:\.\d+)?)\s*([KMGTPE])i?B$/i.exec(value);
+  if (bytes) return ` (write ${bytes[1] ?? ""}${(bytes[2] ?? "").toUpperCase()}i)`;
+  return "";
+}
+
+const quantity = (pattern: RegExp, example: string) =>
+  z.string({ error: `must be a Kubernetes quantity such as ${example}` }).superRefine((value, ctx) => {
+    if (!isLateToken(value) && !pattern.test(value)) {
+      ctx.addIssue({
+        code: "custom",
+        message: `"${value}" is not a Kubernetes quantity; use a number with a binary suffix such as ${example}${quantityHint(value)}`,
+      });
+    }
+  });
+
+const resourceList = z.strictObject({
+  cpu: quantity(QUANTITY, "500m or 1").optional(),
+  memory: quantity(STORAGE_QUANTITY, "512Mi").optional(),
+});
+
+const toleration = z.strictObject({
+  key: z.string().optional(),
+  operator: z.enum(["Exists", "Equal"]).optional(),
+  value: z.string().optional(),
+  effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]).optional(),
+  tolerationSeconds: z.number().int().optional(),
+});
+
+const rawValues = z.record(z.string(), z.unknown(), { error: "must be a map of chart values" });
+
+/** Driver kinds the falco chart 9.x renders. `ebpf` and `gvisor` were removed in chart 9.0.0. */
+export const DRIVER_KINDS = ["modern_ebpf", "auto", "kmod"] as const;
+const REMOVED_DRIVER_HINT: Record<string, string> = {
+  ebpf: "the legacy eBPF probe was removed in falco chart 9.0.0; use modern_ebpf (the default)",
+  gvisor: "gVisor support was removed in falco chart 9.0.0; use modern_ebpf or kmod",
+};
+
+/** A raw values key the stack does not accept, and why. */
+interface RefusedValue {
+  path: string[];
+  message: string;
+}
+
+const CHART9_REFUSES = "falco chart 9.x refuses this key:";
+const STACK_OWNS = "is managed by falco-stack:";
+
+/** Raw falco values refused: keys chart 9.x fails to render (falco-charts.md §1.3), and keys the stack owns. */
+const REFUSED_FALCO_VALUES: RefusedValue[] = [
+  {
+    path: ["driver", "ebpf"],
+    message: `${CHART9_REFUSES} the legacy eBPF probe was removed in chart 9.0.0; use falco.driver: modern_ebpf`,
+  },
+  {
+    path: ["driver", "gvisor"],
+    message: `${CHART9_REFUSES} gVisor was removed in chart 9.0.0; use falco.driver: modern_ebpf or kmod`,
+  },
+  {
+    path: ["driver", "kind"],
+    message: `${STACK_OWNS} set the driver with falco.driver (modern_ebpf, auto or kmod)`,
+  },
+  {
+    path: ["falco", "grpc"],
+    message: `${CHART9_REFUSES} the gRPC server was removed in Falco 0.44; events reach falcosidekick over http_output`,
+  },
+  {
+    path: ["falco", "grpc_output"],
+    message: `${CHART9_REFUSES} the gRPC output was removed in Falco 0.44; events reach falcosidekick over http_output`,
+  },
+  {
+    path: ["customRules"],
+    message: `${STACK_OWNS} custom rules come from falco-stack:rules.files, validated before deploy and mounted at /etc/falco/rules.d`,
+  },
+  {
+    path: ["mounts"],
+    message: `${STACK_OWNS} it mounts the custom rules here, and Helm replaces lists, so the rules would be lost`,
+  },
+  {
+    path: ["falco", "rules_files"],
+    message: `${STACK_OWNS} set from falco-stack:rules.rulesets, then /etc/falco/rules.d`,
+  },
+  {
+    path: ["falco", "http_output", "url"],
+    message: `${STACK_OWNS} it points Falco at this stack's falcosidekick`,
+  },
+  {
+    path: ["falcosidekick"],
+    message: `${STACK_OWNS} falcosidekick is a release of its own; configure it under falco-stack:sidekick and falco-stack:outputs`,
+  },
+];
+
+const GENERATED_CREDENTIALS =
+  "the UI login and the Redis password are generated and handed over in Secrets (stack outputs uiUser, uiPassword); credentials never go into chart values";
+
+/** Raw falcosidekick values refused: names the stack relies on, and anything that would put a credential into values. */
+const REFUSED_SIDEKICK_VALUES: RefusedValue[] = [
+  { path: ["fullnameOverride"], message: `${STACK_OWNS} fixed so Falco finds the falcosidekick Service` },
+  {
+    path: ["config", "existingSecret"],
+    message: `${STACK_OWNS} the Secret holding the outputs' credentials`,
+  },
+  ...["user", "existingSecret"].map((key) => ({
+    path: ["webui", key],
+    message: `${STACK_OWNS} ${GENERATED_CREDENTIALS}`,
+  })),
+  ...["password", "existingSecret"].map((key) => ({
+    path: ["webui", "redis", key],
+    message: `${STACK_OWNS} ${GENERATED_CREDENTIALS}`,
+  })),
+  {
+    path: ["webui", "externalRedis", "password"],
+    message: "is not supported: credentials never go into chart values",
+  },
+  ...CHART_OUTPUT_KEYS.map((output) => ({
+    path: ["config", output],
+    message: `${STACK_OWNS} configure outputs under falco-stack:outputs (outputs.extra for those without typed keys), so their credentials go to a Secret, never into chart values`,
+  })),
+];
+
+function hasPath(value: unknown, path: readonly string[]): boolean {
+  let current: unknown = value;
+  for (const part of path) {
+    if (typeof current !== "object" || current === null || !(part in current)) return false;
+    current = (current as Record<string, unknown>)[part];
+  }
+  return true;
+}
+
+/** Raw chart values with the refused keys reported at their own path. */
+function rawValuesRefusing(refused: readonly RefusedValue[]) {
+  return rawValues.superRefine((values, ctx) => {
+    for (const entry of refused) {
+      if (hasPath(values, entry.path))
+        ctx.addIssue({ code: "custom", path: entry.path, message: entry.message });
+    }
+  });
+}
+
+const falcoSchema = z.strictObject({
+  /** falco chart version. Default 9.1.0 (Falco 0.44.1). */
+  chartVersion: lateable(
+    z.string().regex(CHART_VERSION, { error: "must be a chart version such as 9.1.0" }),
+    "must be a chart version such as 9.1.0",
+  ).default(FALCO_CHART_VERSION),
+  /** Kernel instrumentation. Default modern_ebpf: nothing to download or compile on the node. */
+  driver: z
+    .string()
+    .superRefine((value, ctx) => {
+      if ((DRIVER_KINDS as readonly string[]).includes(value)) return;
+      const hint = REMOVED_DRIVER_HINT[value];
+      ctx.addIssue({
+        code: "custom",
+        message: hint
+          ? `"${value}" is not supported: ${hint}`
+          : `"${value}" is not a driver; allowed: ${DRIVER_KINDS.join(", ")}`,
+      });
+    })
+    .default("modern_ebpf")
+    .transform((value) => value as (typeof DRIVER_KINDS)[number]),
+  /** Unbuffered logs, so events show up at once. Default true. */
+  tty: z.boolean({ error: "must be true or false" }).default(true),
+  /** Falco container resources. Default: the chart's (requests 100m/512Mi, limits 1000m/1024Mi). */
+  resources: z
+    .strictObject({ requests: resourceList.optional(), limits: resourceList.optional() })
+    .default({ requests: { cpu: "100m", memory: "512Mi" }, limits: { cpu: "1000m", memory: "1024Mi" } }),
+  /** Default: tolerate the control-plane taints so every node is watched. */
+  tolerations: z.array(toleration).default([
+    { effect: "NoSchedule", key: "node-role.kubernetes.io/master" },
+    { effect: "NoSchedule", key: "node-role.kubernetes.io/control-plane" },
+  ]),
+  /**
+   * No falcoctl: Falco runs the rules and container plugin bundled in its image (falco-rules only).
+   * Default false: falcoctl installs the pinned rulesets at pod start (it needs to reach ghcr.io).
+   */
+  airGapped: z.boolean({ error: "must be true or false" }).default(false),
+  /** Raw falco chart values, merged last; keys the stack owns are refused. Default {}. */
+  values: rawValuesRefusing(REFUSED_FALCO_VALUES).default({}),
+});
+
+const sidekickSchema = z.strictObject({
+  /** falcosidekick chart version. Default 0.14.0 (falcosidekick 2.32.0). */
+  chartVersion: lateable(
+    z.string().regex(CHART_VERSION, { error: "must be a chart version such as 0.14.0" }),
+    "must be a chart version such as 0.14.0",
+  ).default(SIDEKICK_CHART_VERSION),
+  /** falcosidekick replicas. Default 2. */
+  replicas: z.number({ error: "must be a whole number" }).int().min(1).max(20).default(2),
+  /** NetworkPolicies for sidekick, the UI and Redis. Default true; turn off where no policy engine runs. */
+  networkPolicies: z.boolean({ error: "must be true or false" }).default(true),
+  /** Raw falcosidekick chart values, merged last; keys the stack owns and credentials are refused. Default {}. */
+  values: rawValuesRefusing(REFUSED_SIDEKICK_VALUES).default({}),
+});
+
+/** A CIDR such as 10.0.0.0/8 or fd00::/8. */
+const cidr = z.string().superRefine((value, ctx) => {
+  const [address = "", prefix, ...rest] = value.split("/");
+  const family = isIP(address);
+  const bits = Number(prefix);
+  const max = family === 6 ? 128 : 32;
+  if (family === 0 || rest.length > 0 || !/^\d+$/.test(prefix ?? "") || bits > max) {
+    ctx.addIssue({ code: "custom", message: `"${value}" is not a CIDR such as 10.0.0.0/8 or fd00::/8` });
+  }
+});
+
+const labelSelector = z.strictObject({
+  matchLabels: z.record(z.string(), z.string()).optional(),
+  matchExpressions: z
+    .array(
+      z.strictObject({
+        key: z.string(),
+        operator: z.enum(["In", "NotIn", "Exists", "DoesNotExist"]),
+        values: z.array(z.string()).optional(),
+      }),
+    )
+    .optional(),
+});
+
+/** A NetworkPolicyPeer, checked here so a typo is reported at its config key, not by the API server. */
+const networkPolicyPeer = z
+  .strictObject({
+    podSelector: labelSelector.optional(),
+    namespaceSelector: labelSelector.optional(),
+    ipBlock: z.strictObject({ cidr, except: z.array(cidr).optional() }).optional(),
+  })
+  .superRefine((peer, ctx) => {
+    const selectors = peer.podSelector !== undefined || peer.namespaceSelector !== undefined;
+    if (peer.ipBlock && selectors) {
+      ctx.addIssue({
+        code: "custom",
+        message: "ipBlock cannot be combined with podSelector or namespaceSelector",
+      });
+    } else if (!peer.ipBlock && !selectors) {
+      ctx.addIssue({ code: "custom", message: "needs podSelector, namespaceSelector (or both), or ipBlock" });
+    }
+  });
+
+const uiSchema = z.strictObject({
+  /** The falcosidekick web UI with its Redis. Default true. */
+  enabled: z.boolean({ error: "must be true or false" }).default(true),
+  /** UI replicas. Default 1. */
+  replicas: z.number({ error: "must be a whole number" }).int().min(1).max(10).default(1),
+  /** Keep Redis data on a PersistentVolumeClaim. Default true. */
+  storageEnabled: z.boolean({ error: "must be true or false" }).default(true),
+  /**
+   * StorageClass of the Redis volume. No default on purpose: without a default StorageClass in the
+   * cluster the volume stays Pending. "" means the cluster default.
+   */
+  storageClass: lateable(z.string(), "must be a StorageClass name (kubectl get storageclass)").optional(),
+  /** Size of the Redis volume. Default 1Gi. */
+  storageSize: quantity(STORAGE_QUANTITY, "1Gi or 10Gi").default("1Gi"),
+  /** How long the UI keeps events (s, m, h, d, w, M, y; 0 keeps them forever). Default 7d. */
+  ttl: z
+    .string({ error: "must be a duration such as 7d" })
+    .regex(UI_TTL, { error: "must be a number with a unit s, m, h, d, w, M or y (e.g. 7d), or 0" })
+    .default("7d"),
+  /**
+   * Extra NetworkPolicy peers allowed to reach the UI port besides the release namespace, for
+   * example an ingress controller namespace. Default [] (port-forward needs no rule).
+   */
+  allowedFrom: z.array(networkPolicyPeer).default([]),
+});
+
+const rulesSchema = z.strictObject({
+  /** Rule files or folders, relative to the project root. Default ["rules"]. */
+  files: z
+    .array(z.string().min(1))
+    .min(1, { error: "must name at least one file or folder" })
+    .default(["rules"]),
+  /** Upstream rulesets falcoctl installs, loaded before ours. Default ["falco-rules"]. */
+  rulesets: z
+    .array(z.enum(UPSTREAM_RULESET_NAMES, { error: `allowed: ${UPSTREAM_RULESET_NAMES.join(", ")}` }))
+    .default(["falco-rules"]),
+});
+
+const demoSchema = z.strictObject({
+  /** Deploy the demo nginx pod. Default false: a production cluster does not need it. */
+  enabled: z.boolean({ error: "must be true or false" }).default(false),
+  /** Namespace of the demo pod (Pod Security `baseline`). Default "demo". */
+  namespace: dnsLabel("the demo namespace").default("demo"),
+  /** Name of the demo pod. Default "www", as in the tutorial. */
+  name: dnsLabel("the demo pod name").default("www"),
+  /** Image of the demo pod. Default nginx:1.24. */
+  image: lateable(z.string().min(1, { error: "must not be empty" }), "must be an image reference").default(
+    "nginx:1.24",
+  ),
+});
+
+export const stackSettingsSchema = z.strictObject({
+  /** Namespace of Falco, falcosidekick and the UI (Pod Security `privileged`). Default "falco". */
+  namespace: dnsLabel("the Falco namespace").default("falco"),
+  falco: falcoSchema.default(falcoSchema.parse({})),
+  sidekick: sidekickSchema.default(sidekickSchema.parse({})),
+  /** falcosidekick outputs, validated by `planOutputs` (src/outputs). Default: none. */
+  outputs: z.unknown().optional(),
+  ui: uiSchema.default(uiSchema.parse({})),
+  rules: rulesSchema.default(rulesSchema.parse({})),
+  demo: demoSchema.default(demoSchema.parse({})),
+});
+
+/** The settings with every default applied: what the plan is made from. */
+export type StackSettings = z.output<typeof stackSettingsSchema>;
+/** The settings as a user writes them (every key optional). */
+export type StackSettingsInput = z.input<typeof stackSettingsSchema>;
+export type FalcoSettings = StackSettings["falco"];
+export type SidekickSettings = StackSettings["sidekick"];
+export type UiSettings = StackSettings["ui"];
+export type RulesSettings = StackSettings["rules"];
+export type DemoSettings = StackSettings["demo"];
+export type DriverKind = (typeof DRIVER_KINDS)[number];
+
+export const TOP_LEVEL_KEYS = Object.keys(stackSettingsSchema.shape);
+
+/** One bad setting, by its property path (`["ui", "storageSize"]`). */
+export interface SettingsIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === "unrecognized_keys") {
+    return `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+  }
+  return issue.message;
+}
+
+function unwrapped(schema: z.ZodType): z.ZodType {
+  let inner = schema;
+  while (inner instanceof z.ZodDefault || inner instanceof z.ZodOptional) inner = inner.unwrap() as z.ZodType;
+  return inner;
+}
+
+/** The keys allowed at a path of the settings, for "unknown key" messages. */
+export function allowedKeysAt(path: readonly PropertyKey[]): string[] {
+  let schema: z.ZodType = stackSettingsSchema;
+  for (const part of path) {
+    const inner = unwrapped(schema);
+    if (!(inner instanceof z.ZodObject)) return [];
+    const next = (inner.shape as Record<string, z.ZodType>)[String(part)];
+    if (!next) return [];
+    schema = next;
+  }
+  const inner = unwrapped(schema);
+  return inner instanceof z.ZodObject ? Object.keys(inner.shape) : [];
+}
+
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let current = value;
+  for (const part of path) {
+    if (typeof current !== "object" || current === null) return undefined;
+    current = (current as Record<PropertyKey, unknown>)[part];
+  }
+  return current;
+}
+
+export type SettingsResult = { ok: true; settings: StackSettings } | { ok: false; issues: SettingsIssue[] };
+
+/**
+ * Checks settings as a user gave them (a stack file's `falco-stack:*` keys or the component's
+ * arguments, Outputs already replaced by late tokens) and applies the defaults. Every issue is
+ * reported at its property path, so each caller names it in its own terms.
+ */
+export function validateStackSettings(raw: unknown): SettingsResult {
+  const result = stackSettingsSchema.safeParse(raw ?? {});
+  if (!result.success) {
+    const issues = result.error.issues.map((issue): SettingsIssue => {
+      const path = issue.path.map((part) => (typeof part === "symbol" ? String(part) : part));
+      let message = describeIssue(issue);
+      if (issue.code === "unrecognized_keys") {
+        const allowed = allowedKeysAt(issue.path);
+        if (allowed.length > 0) message += `; allowed: ${allowed.join(", ")}`;
+      } else if (isLateToken(valueAt(raw, issue.path))) {
+        message = "must be a plain value, not an Output: it decides which resources the stack creates";
+      }
+      return { path, message };
+    });
+    return { ok: false, issues };
+  }
+  const crossIssues = checkCombinations(result.data);
+  return crossIssues.length > 0 ? { ok: false, issues: crossIssues } : { ok: true, settings: result.data };
+}
+
+/** Rules between settings, checked for every caller alike. */
+function checkCombinations(settings: StackSettings): SettingsIssue[] {
+  const issues: SettingsIssue[] = [];
+  if (settings.ui.enabled && settings.ui.storageEnabled && settings.ui.storageClass === undefined) {
+    issues.push({
+      path: ["ui", "storageClass"],
+      message:
+        'is required when the UI keeps Redis on a volume: name a StorageClass (kubectl get storageclass), "" for the cluster default, or set ui.storageEnabled false',
+    });
+  }
+  if (settings.falco.airGapped && settings.rules.rulesets.some((name) => name !== "falco-rules")) {
+    issues.push({
+      path: ["rules", "rulesets"],
+      message: "with falco.airGapped only falco-rules (bundled in the Falco image) is available",
+    });
+  }
+  if (
+    settings.demo.enabled &&
+    !isLateToken(settings.namespace) &&
+    settings.demo.namespace === settings.namespace
+  ) {
+    issues.push({
+      path: ["demo", "namespace"],
+      message: `must differ from namespace ("${settings.namespace}"): the demo runs under Pod Security baseline`,
+    });
+  }
+  return issues;
+}
