@@ -16,10 +16,6 @@ export type {
   UiArgs,
 } from "./components/args.ts";
 export type { OutputsArgs } from "./components/outputs-args.ts";
-export { CustomRules, type CustomRulesArgs } from "./components/custom-rules.ts";
-export { DemoWorkload, type DemoWorkloadArgs } from "./components/demo-workload.ts";
-export { FalcoAgent, type FalcoAgentArgs } from "./components/falco-agent.ts";
-export { Sidekick, type SidekickArgs } from "./components/sidekick.ts";
 export { ConfigError, type ConfigIssue } from "./src/config/errors.ts";
 export { parseStackConfig, type StackConfig } from "./src/config/schema.ts";
 export { readStackConfig, type StackFile } from "./src/config/stack-file.ts";

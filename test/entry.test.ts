@@ -23,10 +23,6 @@ describe("entry points", () => {
     assert.equal(registered, 0, "importing the library registers no resource");
     for (const name of [
       "FalcoSecurityStack",
-      "FalcoAgent",
-      "Sidekick",
-      "CustomRules",
-      "DemoWorkload",
       "parseStackConfig",
       "renderStack",
       "buildFalcoValues",

@@ -21,7 +21,7 @@ import {
   type SecretPlaceholder,
 } from "../outputs/index.ts";
 import { LateValues } from "../stack/late.ts";
-import { planStack, type StackPlan } from "../stack/plan.ts";
+import { planStack, type StackCredentials, type StackPlan } from "../stack/plan.ts";
 import { readValidatedRuleFiles } from "../stack/rule-files.ts";
 
 export interface RenderOptions extends StackFileOptions {
@@ -29,6 +29,8 @@ export interface RenderOptions extends StackFileOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Random source for the UI and Redis credentials. Default: crypto. */
   randomString?: (length: number) => string;
+  /** Credentials to use instead of generating them. */
+  credentials?: StackCredentials;
 }
 
 export interface RenderedStack {
@@ -76,7 +78,6 @@ export function renderStack(options: RenderOptions): RenderedStack {
   }
   const rules = readValidatedRuleFiles(config.rules.files, projectRoot, config.rules.rulesets);
   const random = options.randomString ?? cryptoRandomString;
-  const redisPassword = random(32);
   const plan = planStack({
     settings: config,
     ruleFiles: rules.files,
@@ -85,10 +86,10 @@ export function renderStack(options: RenderOptions): RenderedStack {
       secretEnv: secretEnvForRender(outputs.secretEnv),
       enabled: outputs.enabled,
     },
-    credentials: {
+    credentials: options.credentials ?? {
       uiUser: `falco-${random(8).toLowerCase()}`,
       uiPassword: random(32),
-      redisPassword,
+      redisPassword: random(32),
       // Keyed with a fresh random key: the values file must not confirm a guessed secret.
       checksumKey: random(32),
     },
