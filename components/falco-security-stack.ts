@@ -1,28 +1,24 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import { FalcoStackError } from "../src/errors.ts";
 import { ConfigError } from "../src/config/errors.ts";
 import { planOutputs } from "../src/outputs/index.ts";
 import { hasLateToken, LateValues } from "../src/stack/late.ts";
 import {
-  planDemo,
-  planFalco,
-  planNamespaces,
-  planRules,
-  planSidekick,
-  planStackOutputs,
+  planStack,
+  type PlannedObject,
   type PlannedOutputs,
+  type PlanOwner,
+  type StackCredentials,
   type StackOutputs,
 } from "../src/stack/plan.ts";
 import { readValidatedRuleFiles, type RuleFile } from "../src/stack/rule-files.ts";
 import { validateStackSettings, type StackSettings } from "../src/stack/settings.ts";
 import type { DemoArgs, FalcoArgs, RulesArgs, SidekickSettingsArgs, UiArgs } from "./args.ts";
-import { CustomRules } from "./custom-rules.ts";
-import { DemoWorkload } from "./demo-workload.ts";
-import { FalcoAgent } from "./falco-agent.ts";
-import { lateOutput, resolveLate, tokenizeInputs, type PulumiLateValues } from "./late-inputs.ts";
+import { lateOutput, tokenizeInputs, type PulumiLateValues } from "./late-inputs.ts";
 import type { OutputsArgs } from "./outputs-args.ts";
-import { Sidekick } from "./sidekick.ts";
+import { createPlannedGroup, type CreatedResources, type PlannedGroupArgs } from "./planned-resources.ts";
+import { CustomRules, DemoWorkload, FalcoAgent, Sidekick } from "./stack-parts.ts";
 
 export interface FalcoSecurityStackArgs {
   /**
@@ -47,6 +43,9 @@ export interface FalcoSecurityStackArgs {
   /** The demo nginx workload. */
   readonly demo?: DemoArgs;
 }
+
+/** Owners with a component of their own; the rest of the plan is parented to the stack. */
+const PART_OWNERS = ["rules", "sidekick", "falco", "demo"] as const;
 
 /** Issues as the engine prints them for a component: one per property path. */
 function inputError(issues: readonly { path: string; message: string }[]): pulumi.InputPropertiesError {
@@ -84,12 +83,8 @@ function latePaths(value: unknown, at: readonly string[] = []): string[] {
  * Secrets are created before the charts that mount them, falcosidekick before Falco.
  */
 export class FalcoSecurityStack extends pulumi.ComponentResource {
-  public readonly falcoNamespace: k8s.core.v1.Namespace;
-  public readonly demoNamespace?: k8s.core.v1.Namespace;
-  public readonly rules: CustomRules;
-  public readonly sidekick: Sidekick;
-  public readonly falco: FalcoAgent;
-  public readonly demo?: DemoWorkload;
+  /** Everything the stack planned, by plan id (`namespace`, `rules`, `sidekick`, `falco`, ...). */
+  public readonly resources: ReadonlyMap<string, pulumi.Resource>;
   /** What `pulumi stack output` shows; the demo command reads it. */
   public readonly summary: pulumi.Output<StackOutputs>;
   /** UI login (secret); undefined when the UI is off. */
@@ -104,71 +99,102 @@ export class FalcoSecurityStack extends pulumi.ComponentResource {
     super("falco-stack:index:FalcoSecurityStack", name, {}, opts);
     for (const warning of warnings) void pulumi.log.warn(warning, this);
 
-    const namespaceObjects = planNamespaces(settings).map(
-      (object) =>
-        new k8s.core.v1.Namespace(
-          `${name}-${object.id}`,
-          resolveLate(object.manifest, late) as k8s.core.v1.NamespaceArgs,
-          { parent: this },
-        ),
-    );
-    const [falcoNamespace, demoNamespace] = namespaceObjects;
-    if (!falcoNamespace) throw new Error("internal: no namespace planned");
-    this.falcoNamespace = falcoNamespace;
-    this.demoNamespace = demoNamespace;
+    const credentials = this.generateCredentials(name, settings.ui.enabled, late);
+    const plan = planStack({ settings, ruleFiles, outputs, credentials: credentials.tokens, late });
+    this.uiUser = credentials.uiUser;
+    this.uiPassword = credentials.uiPassword;
 
-    const rules = planRules(settings.namespace, ruleFiles);
-    this.rules = new CustomRules(
-      `${name}-rules`,
-      { part: rules, late },
-      { parent: this, dependsOn: [falcoNamespace] },
-    );
-    this.sidekick = new Sidekick(
-      `${name}-sidekick`,
-      {
-        uiEnabled: settings.ui.enabled,
-        late,
-        plan: (credentials) =>
-          planSidekick({
-            namespace: settings.namespace,
-            sidekick: settings.sidekick,
-            ui: settings.ui,
-            outputs,
-            credentials,
-            late,
-          }),
-      },
-      { parent: this, dependsOn: [falcoNamespace] },
-    );
-    // Falco starts after sidekick so the first events have somewhere to go.
-    this.falco = new FalcoAgent(
-      `${name}-falco`,
-      {
-        release: planFalco({
-          namespace: settings.namespace,
-          falco: settings.falco,
-          rulesets: settings.rules.rulesets,
-          rulesChecksum: rules.checksum,
-        }),
-        late,
-        dependsOn: [this.rules.configMap, this.sidekick.chart],
-      },
-      { parent: this, dependsOn: [falcoNamespace] },
-    );
-    if (settings.demo.enabled && demoNamespace) {
-      this.demo = new DemoWorkload(
-        `${name}-demo`,
-        { pod: planDemo(settings.demo), late },
-        { parent: this, dependsOn: [demoNamespace] },
-      );
-    }
-    this.uiUser = this.sidekick.uiUser;
-    this.uiPassword = this.sidekick.uiPassword;
-    this.summary = lateOutput(
-      planStackOutputs(settings, rules, outputs),
+    const created: CreatedResources = new Map();
+    const group = (include: (owner: PlanOwner) => boolean, objects = plan.objects): PlannedGroupArgs => ({
+      stackName: name,
+      objects: objects.filter((object) => include(object.owner)),
+      releases: plan.releases.filter((release) => include(release.owner)),
       late,
-    ) as pulumi.Output<StackOutputs>;
+      created,
+    });
+    const ownedByStack = (owner: PlanOwner) => !(PART_OWNERS as readonly string[]).includes(owner);
+    const isNamespace = (object: PlannedObject) => object.manifest.kind === "Namespace";
+    const namespaces = createPlannedGroup(this, group(ownedByStack, plan.objects.filter(isNamespace)));
+    const partOptions = { parent: this, dependsOn: namespaces };
+    new CustomRules(
+      `${name}-rules`,
+      group((owner) => owner === "rules"),
+      partOptions,
+    );
+    new Sidekick(
+      `${name}-sidekick`,
+      group((owner) => owner === "sidekick"),
+      partOptions,
+    );
+    new FalcoAgent(
+      `${name}-falco`,
+      group((owner) => owner === "falco"),
+      partOptions,
+    );
+    if (settings.demo.enabled)
+      new DemoWorkload(
+        `${name}-demo`,
+        group((owner) => owner === "demo"),
+        partOptions,
+      );
+    // Whatever else the plan holds for the stack itself (after the parts it may refer to).
+    createPlannedGroup(this, {
+      ...group(
+        ownedByStack,
+        plan.objects.filter((object) => !isNamespace(object)),
+      ),
+      releases: [],
+    });
+    this.resources = created;
+
+    this.summary = lateOutput(plan.outputs, late) as pulumi.Output<StackOutputs>;
     this.registerOutputs({ summary: this.summary, uiUser: this.uiUser, uiPassword: this.uiPassword });
+  }
+
+  /**
+   * The UI login, the Redis password and the checksum key, from @pulumi/random. They keep the names
+   * and parent they had under the Sidekick component, so an upgrade does not rotate them.
+   */
+  private generateCredentials(name: string, uiEnabled: boolean, late: PulumiLateValues) {
+    const sidekickUrn = pulumi.createUrn(`${name}-sidekick`, "falco-stack:index:Sidekick", this);
+    const options = (resource: string): pulumi.CustomResourceOptions => ({
+      parent: this,
+      aliases: [{ name: `${name}-sidekick-${resource}`, parent: sidekickUrn }],
+    });
+    // Keys the outputs checksum, so the annotation in plain values cannot confirm a guessed secret.
+    const checksumKey = new random.RandomPassword(
+      `${name}-sidekick-checksum-key`,
+      { length: 32, special: false },
+      options("checksum-key"),
+    );
+    const tokens: StackCredentials = {
+      uiUser: "",
+      uiPassword: "",
+      redisPassword: "",
+      checksumKey: late.stand(checksumKey.result),
+    };
+    if (!uiEnabled) return { tokens };
+    const user = new random.RandomString(
+      `${name}-sidekick-ui-user`,
+      { length: 8, special: false, upper: false, numeric: false },
+      options("ui-user"),
+    );
+    const password = new random.RandomPassword(
+      `${name}-sidekick-ui-password`,
+      { length: 32, special: false },
+      options("ui-password"),
+    );
+    const redisPassword = new random.RandomPassword(
+      `${name}-sidekick-redis-password`,
+      { length: 32, special: false },
+      options("redis-password"),
+    );
+    const uiUser = pulumi.secret(pulumi.interpolate`falco-${user.result}`);
+    const uiPassword = pulumi.secret(password.result);
+    tokens.uiUser = late.stand(uiUser);
+    tokens.uiPassword = late.stand(uiPassword);
+    tokens.redisPassword = late.stand(redisPassword.result);
+    return { tokens, uiUser, uiPassword };
   }
 }
 

@@ -34,7 +34,7 @@ export type PlanOwner = "stack" | "rules" | "sidekick" | "falco" | "demo";
 
 /** One Kubernetes object the stack creates itself, as `kubectl apply` takes it. */
 export interface PlannedObject {
-  /** Unique within the stack: the Pulumi resource name suffix. */
+  /** Unique within the stack: the Pulumi resource is named `<stack name>-<id>`. */
   id: string;
   owner: PlanOwner;
   manifest: PlainObject;
@@ -44,7 +44,10 @@ export interface PlannedObject {
 
 /** A Helm release of an upstream chart. */
 export interface PlannedRelease {
+  /** Unique within the stack: the Pulumi resource is named `<stack name>-<id>`. */
   id: string;
+  /** Ids of the objects and releases that must exist first (Secrets it mounts, the release it sends to). */
+  dependsOn: string[];
   owner: "sidekick" | "falco";
   name: string;
   chart: string;
@@ -125,7 +128,7 @@ export function planSidekick(input: SidekickPartInput): SidekickPart {
   const objects: PlannedObject[] = [];
   if (outputs.existingSecret === undefined) {
     objects.push({
-      id: "outputs",
+      id: "sidekick-outputs",
       owner: "sidekick",
       secret: true,
       manifest: { ...buildOutputsSecret(namespace, outputs.secretEnv) },
@@ -134,9 +137,14 @@ export function planSidekick(input: SidekickPartInput): SidekickPart {
   if (ui.enabled) {
     const data = uiAuthSecretData(credentials.uiUser, credentials.uiPassword, credentials.redisPassword);
     objects.push(
-      { id: "ui-auth", owner: "sidekick", secret: true, manifest: { ...buildUiAuthSecret(namespace, data) } },
       {
-        id: "redis-auth",
+        id: "sidekick-ui-auth",
+        owner: "sidekick",
+        secret: true,
+        manifest: { ...buildUiAuthSecret(namespace, data) },
+      },
+      {
+        id: "sidekick-redis-auth",
         owner: "sidekick",
         secret: true,
         manifest: { ...buildRedisAuthSecret(namespace, redisAuthSecretData(credentials.redisPassword)) },
@@ -152,7 +160,7 @@ export function planSidekick(input: SidekickPartInput): SidekickPart {
       falcoInstance: FALCO_RELEASE,
     });
     for (const policy of policies) {
-      objects.push({ id: `policy-${policy.metadata.name}`, owner: "sidekick", manifest: { ...policy } });
+      objects.push({ id: `sidekick-${policy.metadata.name}`, owner: "sidekick", manifest: { ...policy } });
     }
   }
   const names = Object.keys(outputs.secretEnv).sort();
@@ -172,6 +180,8 @@ export function planSidekick(input: SidekickPartInput): SidekickPart {
     objects,
     release: {
       id: "sidekick",
+      // The chart mounts the Secrets; the policies guard its pods from the start.
+      dependsOn: objects.filter((object) => object.secret).map((object) => object.id),
       owner: "sidekick",
       name: SIDEKICK_RELEASE,
       chart: "falcosidekick",
@@ -194,6 +204,8 @@ export interface FalcoPartInput {
 export function planFalco(input: FalcoPartInput): PlannedRelease {
   return {
     id: "falco",
+    // The rules ConfigMap is mounted; falcosidekick first so the first events have somewhere to go.
+    dependsOn: ["rules", "sidekick"],
     owner: "falco",
     name: FALCO_RELEASE,
     chart: "falco",
@@ -206,7 +218,7 @@ export function planFalco(input: FalcoPartInput): PlannedRelease {
 
 /** The tutorial's `www` nginx pod. */
 export function planDemo(demo: DemoSettings): PlannedObject {
-  return { id: "demo-pod", owner: "demo", manifest: { ...buildDemoPod(demo) } };
+  return { id: "demo", owner: "demo", manifest: { ...buildDemoPod(demo) } };
 }
 
 export interface PlanInput {
