@@ -3,7 +3,7 @@ import * as random from "@pulumi/random";
 import { FalcoStackError } from "../src/errors.ts";
 import { ConfigError } from "../src/config/errors.ts";
 import { planOutputs } from "../src/outputs/index.ts";
-import { hasLateToken, LateValues } from "../src/stack/late.ts";
+import { LateValues } from "../src/stack/late.ts";
 import {
   planStack,
   type PlannedObject,
@@ -14,8 +14,15 @@ import {
 } from "../src/stack/plan.ts";
 import { readValidatedRuleFiles, type RuleFile } from "../src/stack/rule-files.ts";
 import { validateStackSettings, type StackSettings } from "../src/stack/settings.ts";
+import {
+  fromConfigError,
+  inputError,
+  latePaths,
+  propertyPath,
+  resolvedValueError,
+} from "./argument-checks.ts";
 import type { DemoArgs, FalcoArgs, RulesArgs, SidekickSettingsArgs, UiArgs } from "./args.ts";
-import { lateOutput, tokenizeInputs, type PulumiLateValues } from "./late-inputs.ts";
+import { checkWhenResolved, lateOutput, tokenizeInputs, type PulumiLateValues } from "./late-inputs.ts";
 import type { OutputsArgs } from "./outputs-args.ts";
 import { createPlannedGroup, type CreatedResources, type PlannedGroupArgs } from "./planned-resources.ts";
 import { CustomRules, DemoWorkload, FalcoAgent, Sidekick } from "./stack-parts.ts";
@@ -46,36 +53,6 @@ export interface FalcoSecurityStackArgs {
 
 /** Owners with a component of their own; the rest of the plan is parented to the stack. */
 const PART_OWNERS = ["rules", "sidekick", "falco", "demo"] as const;
-
-/** Issues as the engine prints them for a component: one per property path. */
-function inputError(issues: readonly { path: string; message: string }[]): pulumi.InputPropertiesError {
-  return new pulumi.InputPropertiesError({
-    message: `invalid FalcoSecurityStack arguments (nothing was created):\n${issues
-      .map((issue) => `  ${issue.path}: ${issue.message}`)
-      .join("\n")}`,
-    errors: issues.map((issue) => ({ propertyPath: issue.path, reason: issue.message })),
-  });
-}
-
-function propertyPath(parts: readonly (string | number)[]): string {
-  return parts
-    .map((part, i) => (typeof part === "number" ? `[${part}]` : i === 0 ? part : `.${part}`))
-    .join("");
-}
-
-/** ConfigError keys (`falco-stack:outputs.slack.webhookurl`) as property paths. */
-function fromConfigError(error: ConfigError): pulumi.InputPropertiesError {
-  return inputError(
-    error.issues.map((issue) => ({ path: issue.key.replace(/^falco-stack:/, ""), message: issue.message })),
-  );
-}
-
-/** Dot paths (relative to outputs) of the values given as Outputs. */
-function latePaths(value: unknown, at: readonly string[] = []): string[] {
-  if (hasLateToken(value)) return [at.join(".")];
-  if (typeof value !== "object" || value === null) return [];
-  return Object.entries(value).flatMap(([key, item]) => latePaths(item, [...at, key]));
-}
 
 /**
  * The whole Falco security stack: namespaces with Pod Security labels, custom rules, falcosidekick
@@ -216,6 +193,7 @@ function prepare(args: FalcoSecurityStackArgs, late: PulumiLateValues): Prepared
       validated.issues.map((issue) => ({ path: propertyPath(issue.path), message: issue.message })),
     );
   }
+  checkWhenResolved(late, (path, value) => resolvedValueError(tokenized, path, value));
   const { settings } = validated;
   try {
     const rules = readValidatedRuleFiles(

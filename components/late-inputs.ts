@@ -16,13 +16,41 @@ function isDeferred(value: unknown): value is pulumi.Output<unknown> | Promise<u
  * A copy of the arguments with every Output or Promise replaced by a late token, so the pure
  * validation and plan can read them. Structure (objects, arrays) must be plain.
  */
-export function tokenizeInputs(value: unknown, late: PulumiLateValues): unknown {
-  if (isDeferred(value)) return late.stand(pulumi.output(value));
-  if (Array.isArray(value)) return value.map((item) => tokenizeInputs(item, late));
+export function tokenizeInputs(
+  value: unknown,
+  late: PulumiLateValues,
+  path: readonly (string | number)[] = [],
+): unknown {
+  if (isDeferred(value)) return late.stand(pulumi.output(value), path);
+  if (Array.isArray(value)) return value.map((item, i) => tokenizeInputs(item, late, [...path, i]));
   if (isPlainObject(value)) {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, tokenizeInputs(item, late)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, tokenizeInputs(item, late, [...path, key])]),
+    );
   }
   return value;
+}
+
+/**
+ * Each user Output is checked by `issuesFor` once it resolves; a bad value fails the resources
+ * that use it, with the same message a plain value gets before anything is created.
+ */
+export function checkWhenResolved(
+  late: PulumiLateValues,
+  issuesFor: (path: readonly (string | number)[], value: unknown) => pulumi.InputPropertiesError | undefined,
+): void {
+  for (const [token, path] of late.paths) {
+    const source = late.sources.get(token);
+    if (!source) continue;
+    late.sources.set(
+      token,
+      source.apply((value) => {
+        const error = issuesFor(path, value);
+        if (error) throw error;
+        return value;
+      }),
+    );
+  }
 }
 
 function outputOf(token: string, late: PulumiLateValues): pulumi.Output<unknown> {

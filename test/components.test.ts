@@ -4,7 +4,9 @@ import os from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
+import { resolvedValueError } from "../components/argument-checks.ts";
 import { FalcoSecurityStack } from "../components/falco-security-stack.ts";
+import { LateValues } from "../src/stack/late.ts";
 import { chartDefaults, unknownValuesKeys } from "./helpers/chart-values.ts";
 import { failureUnderMocks, runUnderMocks, type Registered } from "./helpers/pulumi-mocks.ts";
 import { projectRoot } from "./helpers/shared.ts";
@@ -178,5 +180,37 @@ describe("FalcoSecurityStack as a library component", () => {
     );
     assert.ok(pulumi.InputPropertiesError.isInstance(error));
     assert.equal(error.errors[0]!.propertyPath, "outputs.slack.webhookurl");
+  });
+
+  it("checks an Output's value by the same rules once it resolves, at its property path", () => {
+    const late = new LateValues<unknown>();
+    const args = {
+      ui: {
+        storageClass: late.stand("", ["ui", "storageClass"]),
+        storageSize: late.stand("", ["ui", "storageSize"]),
+      },
+      outputs: { slack: { webhookurl: late.stand("", ["outputs", "slack", "webhookurl"]) } },
+    };
+    const size = resolvedValueError(args, ["ui", "storageSize"], "10GB");
+    assert.ok(size);
+    assert.deepEqual(
+      size.errors.map((e) => e.propertyPath),
+      ["ui.storageSize"],
+    );
+    assert.match(size.errors[0]!.reason, /write 10Gi/);
+    assert.equal(resolvedValueError(args, ["ui", "storageSize"], "20Gi"), undefined);
+
+    const webhook = resolvedValueError(
+      args,
+      ["outputs", "slack", "webhookurl"],
+      "http://insecure/hook-secret",
+    );
+    assert.ok(webhook);
+    assert.equal(webhook.errors[0]!.propertyPath, "outputs.slack.webhookurl");
+    assert.doesNotMatch(webhook.message, /hook-secret/, "a sensitive value is never printed");
+    assert.equal(
+      resolvedValueError(args, ["outputs", "slack", "webhookurl"], "https://hooks.slack.com/services/T/B/x"),
+      undefined,
+    );
   });
 });

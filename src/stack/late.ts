@@ -22,15 +22,18 @@ export class LateValues<Source = unknown> {
   private next = 0;
   readonly sources = new Map<string, Source>();
   readonly computations = new Map<string, LateComputation>();
+  /** Where in the caller's arguments each value stood, to check it once it is known. */
+  readonly paths = new Map<string, readonly (string | number)[]>();
 
   private token(): string {
     return `${TOKEN_MARK}late:${this.next++}${TOKEN_MARK}`;
   }
 
   /** A token for a value known only later (a user's Output, a generated password). */
-  stand(source: Source): string {
+  stand(source: Source, path?: readonly (string | number)[]): string {
     const token = this.token();
     this.sources.set(token, source);
+    if (path) this.paths.set(token, path);
     return token;
   }
 
