@@ -19,50 +19,38 @@ export interface PlannedGroupArgs {
 
 type Manifest = Record<string, unknown>;
 
-/** The typed resource class for each kind we plan; custom resources go through CustomResource. */
+/** A resource class, whatever its args type: the manifest is checked by the plan's builders and tests. */
+type ResourceClass = new (
+  name: string,
+  args: never,
+  opts?: pulumi.CustomResourceOptions,
+) => pulumi.CustomResource;
+
+/** The typed resource class for each built-in kind we plan; custom resources go through CustomResource. */
+const RESOURCE_CLASSES: Readonly<Record<string, ResourceClass>> = {
+  "v1/Namespace": k8s.core.v1.Namespace,
+  "v1/ConfigMap": k8s.core.v1.ConfigMap,
+  "v1/Secret": k8s.core.v1.Secret,
+  "v1/Pod": k8s.core.v1.Pod,
+  "networking.k8s.io/v1/NetworkPolicy": k8s.networking.v1.NetworkPolicy,
+  "networking.k8s.io/v1/Ingress": k8s.networking.v1.Ingress,
+  "apps/v1/DaemonSet": k8s.apps.v1.DaemonSet,
+  "policy/v1/PodDisruptionBudget": k8s.policy.v1.PodDisruptionBudget,
+  "scheduling.k8s.io/v1/PriorityClass": k8s.scheduling.v1.PriorityClass,
+};
+
 function createKubernetesObject(
   name: string,
   manifest: Manifest,
   opts: pulumi.CustomResourceOptions,
 ): pulumi.CustomResource {
-  switch (`${String(manifest.apiVersion)}/${String(manifest.kind)}`) {
-    case "v1/Namespace":
-      return new k8s.core.v1.Namespace(name, manifest as unknown as k8s.core.v1.NamespaceArgs, opts);
-    case "v1/ConfigMap":
-      return new k8s.core.v1.ConfigMap(name, manifest as unknown as k8s.core.v1.ConfigMapArgs, opts);
-    case "v1/Secret":
-      return new k8s.core.v1.Secret(name, manifest as unknown as k8s.core.v1.SecretArgs, opts);
-    case "v1/Pod":
-      return new k8s.core.v1.Pod(name, manifest as unknown as k8s.core.v1.PodArgs, opts);
-    case "networking.k8s.io/v1/NetworkPolicy":
-      return new k8s.networking.v1.NetworkPolicy(
-        name,
-        manifest as unknown as k8s.networking.v1.NetworkPolicyArgs,
-        opts,
-      );
-    case "apps/v1/DaemonSet":
-      return new k8s.apps.v1.DaemonSet(name, manifest as unknown as k8s.apps.v1.DaemonSetArgs, opts);
-    case "policy/v1/PodDisruptionBudget":
-      return new k8s.policy.v1.PodDisruptionBudget(
-        name,
-        manifest as unknown as k8s.policy.v1.PodDisruptionBudgetArgs,
-        opts,
-      );
-    case "scheduling.k8s.io/v1/PriorityClass":
-      return new k8s.scheduling.v1.PriorityClass(
-        name,
-        manifest as unknown as k8s.scheduling.v1.PriorityClassArgs,
-        opts,
-      );
-    case "networking.k8s.io/v1/Ingress":
-      return new k8s.networking.v1.Ingress(name, manifest as unknown as k8s.networking.v1.IngressArgs, opts);
-    default:
-      return new k8s.apiextensions.CustomResource(
-        name,
-        manifest as unknown as k8s.apiextensions.CustomResourceArgs,
-        opts,
-      );
-  }
+  const ResourceClass = RESOURCE_CLASSES[`${String(manifest.apiVersion)}/${String(manifest.kind)}`];
+  if (ResourceClass) return new ResourceClass(name, manifest as never, opts);
+  return new k8s.apiextensions.CustomResource(
+    name,
+    manifest as unknown as k8s.apiextensions.CustomResourceArgs,
+    opts,
+  );
 }
 
 function dependencies(ids: readonly string[], created: CreatedResources): pulumi.Resource[] {
