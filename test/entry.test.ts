@@ -9,7 +9,7 @@ import { pulumiConfigFrom, runUnderMocks } from "./helpers/pulumi-mocks.ts";
 import { projectRoot } from "./helpers/shared.ts";
 
 describe("entry points", () => {
-  it("the package entry is the compiled library: plain node loads it, registers no TypeScript loader and deploys nothing", () => {
+  it("the package entry (falco-stack by name) is the compiled library: plain node loads it, registers no TypeScript loader and deploys nothing", () => {
     // A child process with plain node: no tsx loader from the test runner, no Pulumi engine.
     const script = `
       const pulumi = require("@pulumi/pulumi");
@@ -17,8 +17,8 @@ describe("entry points", () => {
       pulumi.runtime
         .setMocks({ newResource(a) { registered++; return { id: "id", state: a.inputs }; }, call(a) { return a.inputs; } })
         .then(() => {
-          const lib = require(${JSON.stringify(projectRoot)});
-          const entry = require.resolve(${JSON.stringify(projectRoot)});
+          const lib = require("falco-stack");
+          const entry = require.resolve("falco-stack");
           const tsLoader = require.extensions[".ts"] !== undefined;
           setTimeout(() => console.log(JSON.stringify({ names: Object.keys(lib).sort(), registered, entry, tsLoader })), 200);
         });

@@ -21,7 +21,7 @@ export interface DeployOptions {
 }
 
 /** What tsconfig.build.json compiles into dist/; Pulumi.yaml runs dist/index.js. */
-const PROGRAM_SOURCES = ["library.ts", "index.ts", "components", "src"];
+const PROGRAM_SOURCES = ["library.ts", "index.ts", "provider.ts", "components", "src"];
 const BUILT_PROGRAM = path.join("dist", "index.js");
 
 function newestSource(file: string): { file: string; mtimeMs: number } | undefined {
