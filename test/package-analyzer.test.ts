@@ -111,6 +111,10 @@ describe("the component analyzer (pulumi package add's schema inference)", () =>
     ],
     ["PrivateField", /Unsupported type .* output 'cache': type 'Map<string, string>'/],
     ["TypeAliasArgsComponent", /constructor 'args' parameter must be an interface/],
+    [
+      "TypeBeforeConst",
+      /Union types are not supported .* 'TypeBeforeConstArgs\.mode': type 'Mode \| undefined'/,
+    ],
   ];
   for (const [component, error] of refused) {
     it(`refuses ${component} with a message naming the property`, async () => {
