@@ -3,7 +3,7 @@ import tseslint from "typescript-eslint";
 import prettier from "eslint-config-prettier";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "out/**", ".pulumi/**", ".scratch/**"] },
+  { ignores: ["node_modules/**", "out/**", "dist/**", ".pulumi/**", ".scratch/**"] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {

@@ -1,11 +1,15 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI without a build step: tsx compiles on the fly, for import() and require.
-import("tsx/esm/api")
-  .then(({ register }) => {
-    register();
-    require("tsx/cjs/api").register();
-    return require("../src/cli/main.ts").main(process.argv);
-  })
-  .then((code) => {
-    process.exitCode = code;
-  });
+// The CLI, compiled to dist/ by `npm run build` (`npm ci` runs it through `prepare`).
+let cli;
+try {
+  cli = require("../dist/src/cli/main.js");
+} catch (error) {
+  if (error && error.code === "MODULE_NOT_FOUND" && String(error.message).includes("dist/src/cli/main.js")) {
+    process.stderr.write("falco-stack: the CLI is not built; run `npm run build` (or `npm ci`) first\n");
+    process.exit(2);
+  }
+  throw error;
+}
+cli.main(process.argv).then((code) => {
+  process.exitCode = code;
+});

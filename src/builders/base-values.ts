@@ -1,10 +1,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
+import { PACKAGE_ROOT } from "../package-root.ts";
 import { isPlainObject, type PlainObject } from "./merge.ts";
 
 /** The base values files in `values/`, shared by the components, `render` and plain `helm -f`. */
-export const BASE_VALUES_DIR = path.resolve(__dirname, "..", "..", "values");
+export const BASE_VALUES_DIR = path.join(PACKAGE_ROOT, "values");
 
 const cache = new Map<string, PlainObject>();
 

@@ -1,5 +1,7 @@
+import fs from "node:fs";
+import path from "node:path";
 import type { Command } from "commander";
-import { readStackConfig } from "../config/stack-file.ts";
+import { PROJECT_ROOT, readStackConfig } from "../config/stack-file.ts";
 import { ExitCode, UserError } from "./errors.ts";
 import type { CommandResult } from "./main.ts";
 import {
@@ -18,13 +20,56 @@ export interface DeployOptions {
   run?: AttachedPulumiRunner;
 }
 
+/** What tsconfig.build.json compiles into dist/; Pulumi.yaml runs dist/index.js. */
+const PROGRAM_SOURCES = ["library.ts", "index.ts", "provider.ts", "components", "src"];
+const BUILT_PROGRAM = path.join("dist", "index.js");
+
+function newestSource(file: string): { file: string; mtimeMs: number } | undefined {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch {
+    return undefined;
+  }
+  if (!stat.isDirectory()) return file.endsWith(".ts") ? { file, mtimeMs: stat.mtimeMs } : undefined;
+  let newest: { file: string; mtimeMs: number } | undefined;
+  for (const entry of fs.readdirSync(file)) {
+    const candidate = newestSource(path.join(file, entry));
+    if (candidate && (!newest || candidate.mtimeMs > newest.mtimeMs)) newest = candidate;
+  }
+  return newest;
+}
+
+/**
+ * Why `pulumi up` would run a missing or outdated program, or undefined when dist/ is current.
+ * Pulumi runs the compiled dist/index.js and builds nothing itself.
+ */
+export function buildProblem(root: string = PROJECT_ROOT): string | undefined {
+  const howTo = "run `npm run build` (`npm run deploy` builds first)";
+  let built: fs.Stats;
+  try {
+    built = fs.statSync(path.join(root, BUILT_PROGRAM));
+  } catch {
+    return `the compiled program ${BUILT_PROGRAM} is missing: ${howTo}`;
+  }
+  for (const source of PROGRAM_SOURCES) {
+    const newest = newestSource(path.join(root, source));
+    if (newest && newest.mtimeMs > built.mtimeMs) {
+      return `the compiled program in dist/ is older than ${path.relative(root, newest.file)}: ${howTo}`;
+    }
+  }
+  return undefined;
+}
+
 /**
  * `pulumi up` for a stack: the local file backend (project `.pulumi/`) unless PULUMI_BACKEND_URL
- * is set, and the stack is created on first use. The config is checked offline first.
+ * is set, and the stack is created on first use. The config and the build are checked offline first.
  */
 export function deploy(options: DeployOptions): number {
   const run = options.run ?? runPulumiAttached;
   readStackConfig({ stack: options.stack });
+  const stale = buildProblem();
+  if (stale) throw new UserError(stale);
   const pulumi = (args: readonly string[]): ReturnType<AttachedPulumiRunner> =>
     run(pulumiCall(args, options.env));
 

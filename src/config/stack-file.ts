@@ -4,9 +4,13 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from "y
 import { CONFIG_NAMESPACE, ConfigError, misspelledNamespaceIssues, type ConfigIssue } from "./errors.ts";
 import { parseStackConfig, type StackConfig } from "./schema.ts";
 import { FalcoStackError } from "../errors.ts";
+import { PACKAGE_ROOT } from "../package-root.ts";
 
-/** The project root: where `Pulumi.yaml`, `rules/` and `values/` are. */
-export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
+/**
+ * The project root: where `Pulumi.yaml`, `rules/` and `values/` are. This repo's own program and CLI
+ * use it; a program that imports the package passes its own root (its cwd) instead.
+ */
+export const PROJECT_ROOT = PACKAGE_ROOT;
 
 export interface StackFileOptions {
   /** Stack name: reads `Pulumi.<stack>.yaml` in the project root. */
