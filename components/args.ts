@@ -65,7 +65,8 @@ export interface FalcoArgs {
    * Raw falco chart values, merged last; keys the stack owns are refused. Leaves may be Outputs.
    * @default {}
    */
-  readonly values?: { readonly [key: string]: pulumi.Input<unknown> };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- free-form chart values: the component analyzer maps only `any` to a schema's Any
+  readonly values?: { readonly [key: string]: any };
 }
 
 export interface SidekickSettingsArgs {
@@ -86,27 +87,39 @@ export interface SidekickSettingsArgs {
   readonly networkPolicies?: boolean;
   /**
    * Raw falcosidekick chart values, merged last; keys the stack owns and credentials are refused.
+   * Leaves may be Outputs.
    * @default {}
    */
-  readonly values?: { readonly [key: string]: pulumi.Input<unknown> };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- free-form chart values: the component analyzer maps only `any` to a schema's Any
+  readonly values?: { readonly [key: string]: any };
+}
+
+/** One requirement of a label selector. */
+export interface LabelSelectorRequirementArgs {
+  readonly key: pulumi.Input<string>;
+  /** `In`, `NotIn`, `Exists` or `DoesNotExist`. */
+  readonly operator: pulumi.Input<string>;
+  readonly values?: pulumi.Input<string>[];
 }
 
 /** A Kubernetes label selector. */
 export interface LabelSelectorArgs {
   readonly matchLabels?: { readonly [key: string]: pulumi.Input<string> };
-  readonly matchExpressions?: {
-    readonly key: pulumi.Input<string>;
-    /** `In`, `NotIn`, `Exists` or `DoesNotExist`. */
-    readonly operator: pulumi.Input<string>;
-    readonly values?: pulumi.Input<string>[];
-  }[];
+  readonly matchExpressions?: LabelSelectorRequirementArgs[];
+}
+
+/** An IP range, with exceptions. */
+export interface IpBlockArgs {
+  /** E.g. `10.0.0.0/8`. */
+  readonly cidr: pulumi.Input<string>;
+  readonly except?: pulumi.Input<string>[];
 }
 
 /** A NetworkPolicyPeer: selectors, or an IP block. */
 export interface NetworkPolicyPeerArgs {
   readonly podSelector?: LabelSelectorArgs;
   readonly namespaceSelector?: LabelSelectorArgs;
-  readonly ipBlock?: { readonly cidr: pulumi.Input<string>; readonly except?: pulumi.Input<string>[] };
+  readonly ipBlock?: IpBlockArgs;
 }
 
 export interface UiArgs {

@@ -51,6 +51,17 @@ export interface FalcoSecurityStackArgs {
   readonly demo?: DemoArgs;
 }
 
+interface StackDetails {
+  summary: pulumi.Output<StackOutputs>;
+  resources: ReadonlyMap<string, pulumi.Resource>;
+}
+
+/**
+ * TypeScript-only results, kept off the instance: the component analyzer turns every property
+ * (private ones too) into an output for other languages, and these have no schema type.
+ */
+const details = new WeakMap<FalcoSecurityStack, StackDetails>();
+
 /** Owners with a component of their own; the rest of the plan is parented to the stack. */
 const PART_OWNERS = ["rules", "sidekick", "falco", "demo"] as const;
 
@@ -60,10 +71,12 @@ const PART_OWNERS = ["rules", "sidekick", "falco", "demo"] as const;
  * Secrets are created before the charts that mount them, falcosidekick before Falco.
  */
 export class FalcoSecurityStack extends pulumi.ComponentResource {
-  /** Everything the stack planned, by plan id (`namespace`, `rules`, `sidekick`, `falco`, ...). */
-  public readonly resources: ReadonlyMap<string, pulumi.Resource>;
-  /** What `pulumi stack output` shows; the demo command reads it. */
-  public readonly summary: pulumi.Output<StackOutputs>;
+  /** Namespace of Falco, falcosidekick and the UI. */
+  public readonly namespace: pulumi.Output<string>;
+  /** falcosidekick inside the cluster, where Falco posts its events. */
+  public readonly sidekickUrl: pulumi.Output<string>;
+  /** sha256 over the custom rule files: it changes exactly when the rules Falco loads change. */
+  public readonly rulesChecksum: pulumi.Output<string>;
   /** UI login (secret); undefined when the UI is off. */
   public readonly uiUser?: pulumi.Output<string>;
   /** UI password (secret); undefined when the UI is off. */
@@ -122,10 +135,34 @@ export class FalcoSecurityStack extends pulumi.ComponentResource {
       ),
       releases: [],
     });
-    this.resources = created;
+    const summary = lateOutput(plan.outputs, late) as pulumi.Output<StackOutputs>;
+    details.set(this, { summary, resources: created });
+    this.namespace = summary.namespace;
+    this.sidekickUrl = summary.sidekickUrl;
+    this.rulesChecksum = summary.rules.checksum;
+    this.registerOutputs({
+      namespace: this.namespace,
+      sidekickUrl: this.sidekickUrl,
+      rulesChecksum: this.rulesChecksum,
+      uiUser: this.uiUser,
+      uiPassword: this.uiPassword,
+    });
+  }
 
-    this.summary = lateOutput(plan.outputs, late) as pulumi.Output<StackOutputs>;
-    this.registerOutputs({ summary: this.summary, uiUser: this.uiUser, uiPassword: this.uiPassword });
+  /** What `pulumi stack output` shows for this project's own program; the demo command reads it. */
+  get summary(): pulumi.Output<StackOutputs> {
+    return this.details.summary;
+  }
+
+  /** Everything the stack planned, by plan id (`namespace`, `rules`, `sidekick`, `falco`, ...). */
+  get resources(): ReadonlyMap<string, pulumi.Resource> {
+    return this.details.resources;
+  }
+
+  private get details(): StackDetails {
+    const found = details.get(this);
+    if (!found) throw new Error("internal: FalcoSecurityStack details read before construction");
+    return found;
   }
 
   /**

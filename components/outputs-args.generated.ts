@@ -3,6 +3,110 @@
 
 import * as pulumi from "@pulumi/pulumi";
 
+export const SlackOutputformat = {
+  All: "all",
+  Text: "text",
+  Fields: "fields",
+} as const;
+export type SlackOutputformat = (typeof SlackOutputformat)[keyof typeof SlackOutputformat];
+
+export const Priority = {
+  Emergency: "emergency",
+  Alert: "alert",
+  Critical: "critical",
+  Error: "error",
+  Warning: "warning",
+  Notice: "notice",
+  Informational: "informational",
+  Debug: "debug",
+} as const;
+export type Priority = (typeof Priority)[keyof typeof Priority];
+
+export const GoogleChatOutputformat = {
+  All: "all",
+  Text: "text",
+} as const;
+export type GoogleChatOutputformat = (typeof GoogleChatOutputformat)[keyof typeof GoogleChatOutputformat];
+
+export const ElasticsearchSuffix = {
+  Daily: "daily",
+  Monthly: "monthly",
+  Annually: "annually",
+  None: "none",
+} as const;
+export type ElasticsearchSuffix = (typeof ElasticsearchSuffix)[keyof typeof ElasticsearchSuffix];
+
+export const LokiFormat = {
+  Text: "text",
+  Json: "json",
+} as const;
+export type LokiFormat = (typeof LokiFormat)[keyof typeof LokiFormat];
+
+export const AwsS3Objectcannedacl = {
+  Private: "private",
+  PublicRead: "public-read",
+  PublicReadWrite: "public-read-write",
+  AuthenticatedRead: "authenticated-read",
+  AwsExecRead: "aws-exec-read",
+  BucketOwnerRead: "bucket-owner-read",
+  BucketOwnerFullControl: "bucket-owner-full-control",
+} as const;
+export type AwsS3Objectcannedacl = (typeof AwsS3Objectcannedacl)[keyof typeof AwsS3Objectcannedacl];
+
+export const KafkaSasl = {
+  Plain: "PLAIN",
+  ScramSha256: "SCRAM_SHA256",
+  ScramSha512: "SCRAM_SHA512",
+} as const;
+export type KafkaSasl = (typeof KafkaSasl)[keyof typeof KafkaSasl];
+
+export const KafkaRequiredacks = {
+  None: "NONE",
+  One: "ONE",
+  All: "ALL",
+} as const;
+export type KafkaRequiredacks = (typeof KafkaRequiredacks)[keyof typeof KafkaRequiredacks];
+
+export const KafkaCompression = {
+  None: "NONE",
+  Gzip: "GZIP",
+  Snappy: "SNAPPY",
+  Lz4: "LZ4",
+  Zstd: "ZSTD",
+} as const;
+export type KafkaCompression = (typeof KafkaCompression)[keyof typeof KafkaCompression];
+
+export const KafkaBalancer = {
+  RoundRobin: "round_robin",
+  LeastBytes: "least_bytes",
+  Crc32: "crc32",
+  Crc32Random: "crc32_random",
+  Murmur2: "murmur2",
+  Murmur2Random: "murmur2_random",
+} as const;
+export type KafkaBalancer = (typeof KafkaBalancer)[keyof typeof KafkaBalancer];
+
+export const SmtpAuthmechanism = {
+  Plain: "plain",
+  Oauthbearer: "oauthbearer",
+  External: "external",
+  Anonymous: "anonymous",
+  None: "",
+} as const;
+export type SmtpAuthmechanism = (typeof SmtpAuthmechanism)[keyof typeof SmtpAuthmechanism];
+
+export const SmtpOutputformat = {
+  Html: "html",
+  Text: "text",
+} as const;
+export type SmtpOutputformat = (typeof SmtpOutputformat)[keyof typeof SmtpOutputformat];
+
+export const WebhookMethod = {
+  Post: "POST",
+  Put: "PUT",
+} as const;
+export type WebhookMethod = (typeof WebhookMethod)[keyof typeof WebhookMethod];
+
 /**
  * The falcosidekick outputs: an output is on when its block is given. Keys mirror the falcosidekick chart's
  * `config:` block (see docs/outputs.md).
@@ -74,7 +178,8 @@ export interface OutputsArgs {
    * cloudwatchlogs, lambda, sns, sqs, kinesis, securitylake.
    * Keys that look like credentials or addresses go to the Secret instead of chart values.
    */
-  readonly extra?: { readonly [output: string]: PassthroughOutputArgs };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- free-form chart settings: the component analyzer maps only `any` to a schema's Any
+  readonly extra?: { readonly [output: string]: { readonly [key: string]: any } };
 
   /**
    * Name of a Secret you manage (External Secrets, sealed-secrets) holding the outputs' sensitive settings
@@ -82,13 +187,6 @@ export interface OutputsArgs {
    * sensitive settings must not be given here.
    */
   readonly existingSecret?: pulumi.Input<string>;
-}
-
-/**
- * One passed-through output block: its settings, nested as in the chart (e.g. `aws.sns.topicarn`).
- */
-export interface PassthroughOutputArgs {
-  readonly [key: string]: pulumi.Input<string | number | boolean> | PassthroughOutputArgs;
 }
 
 /**
@@ -127,7 +225,7 @@ export interface SlackOutputArgs {
    * all (default), text or fields.
    * @default "all"
    */
-  readonly outputformat?: pulumi.Input<"all" | "text" | "fields">;
+  readonly outputformat?: pulumi.Input<SlackOutputformat>;
 
   /**
    * Go template for a text line above the attachment.
@@ -138,9 +236,7 @@ export interface SlackOutputArgs {
    * events below this priority are not sent (default debug: everything).
    * @default "debug"
    */
-  readonly minimumpriority?: pulumi.Input<
-    "emergency" | "alert" | "critical" | "error" | "warning" | "notice" | "informational" | "debug"
-  >;
+  readonly minimumpriority?: pulumi.Input<Priority>;
 
   /**
    * Silences the plain-text warning for this output's sensitive settings; changes nothing else
@@ -166,7 +262,7 @@ export interface GoogleChatOutputArgs {
    * all (default) or text.
    * @default "all"
    */
-  readonly outputformat?: pulumi.Input<"all" | "text">;
+  readonly outputformat?: pulumi.Input<GoogleChatOutputformat>;
 
   /**
    * Go template for a text line above the card.
@@ -177,9 +273,7 @@ export interface GoogleChatOutputArgs {
    * events below this priority are not sent (default debug: everything).
    * @default "debug"
    */
-  readonly minimumpriority?: pulumi.Input<
-    "emergency" | "alert" | "critical" | "error" | "warning" | "notice" | "informational" | "debug"
-  >;
+  readonly minimumpriority?: pulumi.Input<Priority>;
 
   /**
    * Silences the plain-text warning for this output's sensitive settings; changes nothing else
@@ -211,9 +305,7 @@ export interface DatadogOutputArgs {
    * events below this priority are not sent (default debug: everything).
    * @default "debug"
    */
-  readonly minimumpriority?: pulumi.Input<
-    "emergency" | "alert" | "critical" | "error" | "warning" | "notice" | "informational" | "debug"
-  >;
+  readonly minimumpriority?: pulumi.Input<Priority>;
 
   /**
    * Silences the plain-text warning for this output's sensitive settings; changes nothing else
@@ -254,7 +346,7 @@ export interface ElasticsearchOutputArgs {
    * index date suffix (default daily).
    * @default "daily"
    */
-  readonly suffix?: pulumi.Input<"daily" | "monthly" | "annually" | "none">;
+  readonly suffix?: pulumi.Input<ElasticsearchSuffix>;
 
   /**
    * API key (used instead of username/password when set).
@@ -338,9 +430,7 @@ export interface ElasticsearchOutputArgs {
    * events below this priority are not sent (default debug: everything).
    * @default "debug"
    */
-  readonly minimumpriority?: pulumi.Input<
-    "emergency" | "alert" | "critical" | "error" | "warning" | "notice" | "informational" | "debug"
-  >;
+  readonly minimumpriority?: pulumi.Input<Priority>;
 
   /**
    * Silences the plain-text warning for this output's sensitive settings; changes nothing else
@@ -412,7 +502,7 @@ export interface LokiOutputArgs {
    * log line format (default text).
    * @default "text"
    */
-  readonly format?: pulumi.Input<"text" | "json">;
+  readonly format?: pulumi.Input<LokiFormat>;
 
   /**
    * comma-separated fields to add as labels.
@@ -442,9 +532,7 @@ export interface LokiOutputArgs {
    * events below this priority are not sent (default debug: everything).
    * @default "debug"
    */
-  readonly minimumpriority?: pulumi.Input<
-    "emergency" | "alert" | "critical" | "error" | "warning" | "notice" | "informational" | "debug"
-  >;
+  readonly minimumpriority?: pulumi.Input<Priority>;
 
   /**
    * Silences the plain-text warning for this output's sensitive settings; changes nothing else
@@ -501,9 +589,7 @@ export interface GrafanaOutputArgs {
    * events below this priority are not sent (default debug: everything).
    * @default "debug"
    */
-  readonly minimumpriority?: pulumi.Input<
-    "emergency" | "alert" | "critical" | "error" | "warning" | "notice" | "informational" | "debug"
-  >;
+  readonly minimumpriority?: pulumi.Input<Priority>;
 
   /**
    * Silences the plain-text warning for this output's sensitive settings; changes nothing else
@@ -595,23 +681,13 @@ export interface AwsS3OutputArgs {
    * canned ACL of new objects (default bucket-owner-full-control).
    * @default "bucket-owner-full-control"
    */
-  readonly objectcannedacl?: pulumi.Input<
-    | "private"
-    | "public-read"
-    | "public-read-write"
-    | "authenticated-read"
-    | "aws-exec-read"
-    | "bucket-owner-read"
-    | "bucket-owner-full-control"
-  >;
+  readonly objectcannedacl?: pulumi.Input<AwsS3Objectcannedacl>;
 
   /**
    * events below this priority are not sent (default debug: everything).
    * @default "debug"
    */
-  readonly minimumpriority?: pulumi.Input<
-    "emergency" | "alert" | "critical" | "error" | "warning" | "notice" | "informational" | "debug"
-  >;
+  readonly minimumpriority?: pulumi.Input<Priority>;
 }
 
 /**
@@ -647,9 +723,7 @@ export interface NatsOutputArgs {
    * events below this priority are not sent (default debug: everything).
    * @default "debug"
    */
-  readonly minimumpriority?: pulumi.Input<
-    "emergency" | "alert" | "critical" | "error" | "warning" | "notice" | "informational" | "debug"
-  >;
+  readonly minimumpriority?: pulumi.Input<Priority>;
 
   /**
    * Silences the plain-text warning for this output's sensitive settings; changes nothing else
@@ -677,7 +751,7 @@ export interface KafkaOutputArgs {
   /**
    * SASL mechanism (default: no authentication).
    */
-  readonly sasl?: pulumi.Input<"PLAIN" | "SCRAM_SHA256" | "SCRAM_SHA512">;
+  readonly sasl?: pulumi.Input<KafkaSasl>;
 
   /**
    * use TLS.
@@ -707,21 +781,19 @@ export interface KafkaOutputArgs {
    * acknowledgements required (default NONE).
    * @default "NONE"
    */
-  readonly requiredacks?: pulumi.Input<"NONE" | "ONE" | "ALL">;
+  readonly requiredacks?: pulumi.Input<KafkaRequiredacks>;
 
   /**
    * compression (default NONE).
    * @default "NONE"
    */
-  readonly compression?: pulumi.Input<"NONE" | "GZIP" | "SNAPPY" | "LZ4" | "ZSTD">;
+  readonly compression?: pulumi.Input<KafkaCompression>;
 
   /**
    * partition balancer (default round_robin).
    * @default "round_robin"
    */
-  readonly balancer?: pulumi.Input<
-    "round_robin" | "least_bytes" | "crc32" | "crc32_random" | "murmur2" | "murmur2_random"
-  >;
+  readonly balancer?: pulumi.Input<KafkaBalancer>;
 
   /**
    * create the topic when missing.
@@ -737,9 +809,7 @@ export interface KafkaOutputArgs {
    * events below this priority are not sent (default debug: everything).
    * @default "debug"
    */
-  readonly minimumpriority?: pulumi.Input<
-    "emergency" | "alert" | "critical" | "error" | "warning" | "notice" | "informational" | "debug"
-  >;
+  readonly minimumpriority?: pulumi.Input<Priority>;
 
   /**
    * Silences the plain-text warning for this output's sensitive settings; changes nothing else
@@ -800,9 +870,7 @@ export interface MqttOutputArgs {
    * events below this priority are not sent (default debug: everything).
    * @default "debug"
    */
-  readonly minimumpriority?: pulumi.Input<
-    "emergency" | "alert" | "critical" | "error" | "warning" | "notice" | "informational" | "debug"
-  >;
+  readonly minimumpriority?: pulumi.Input<Priority>;
 
   /**
    * Silences the plain-text warning for this output's sensitive settings; changes nothing else
@@ -832,7 +900,7 @@ export interface SmtpOutputArgs {
    * SASL mechanism (default plain; "" for none).
    * @default "plain"
    */
-  readonly authmechanism?: pulumi.Input<"plain" | "oauthbearer" | "external" | "anonymous" | "">;
+  readonly authmechanism?: pulumi.Input<SmtpAuthmechanism>;
 
   /**
    * SASL user.
@@ -879,15 +947,13 @@ export interface SmtpOutputArgs {
    * html (default) or text.
    * @default "html"
    */
-  readonly outputformat?: pulumi.Input<"html" | "text">;
+  readonly outputformat?: pulumi.Input<SmtpOutputformat>;
 
   /**
    * events below this priority are not sent (default debug: everything).
    * @default "debug"
    */
-  readonly minimumpriority?: pulumi.Input<
-    "emergency" | "alert" | "critical" | "error" | "warning" | "notice" | "informational" | "debug"
-  >;
+  readonly minimumpriority?: pulumi.Input<Priority>;
 
   /**
    * Silences the plain-text warning for this output's sensitive settings; changes nothing else
@@ -913,7 +979,7 @@ export interface WebhookOutputArgs {
    * POST (default) or PUT.
    * @default "POST"
    */
-  readonly method?: pulumi.Input<"POST" | "PUT">;
+  readonly method?: pulumi.Input<WebhookMethod>;
 
   /**
    * extra HTTP headers (camelCase, as in the chart), a map or `Key:value,Key:value`.
@@ -938,9 +1004,7 @@ export interface WebhookOutputArgs {
    * events below this priority are not sent (default debug: everything).
    * @default "debug"
    */
-  readonly minimumpriority?: pulumi.Input<
-    "emergency" | "alert" | "critical" | "error" | "warning" | "notice" | "informational" | "debug"
-  >;
+  readonly minimumpriority?: pulumi.Input<Priority>;
 
   /**
    * Silences the plain-text warning for this output's sensitive settings; changes nothing else

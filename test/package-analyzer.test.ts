@@ -121,4 +121,44 @@ describe("the component analyzer (pulumi package add's schema inference)", () =>
       await assert.rejects(analyzeComponents({ dir: PROBE, components: [component] }), error);
     });
   }
+
+  it("infers this package's FalcoSecurityStack: every section, Inputs where users hold Outputs, enums, flat outputs", async () => {
+    const schema = await analyzeComponents();
+    assert.deepEqual(Object.keys(schema.resources), ["falco-stack:index:FalcoSecurityStack"]);
+    const stack = schema.resources["falco-stack:index:FalcoSecurityStack"]!;
+    assert.deepEqual(Object.keys(stack.inputProperties).sort(), [
+      "demo",
+      "falco",
+      "namespace",
+      "outputs",
+      "rules",
+      "sidekick",
+      "ui",
+    ]);
+    assert.equal(stack.inputProperties.namespace?.type, "string");
+    assert.equal(stack.inputProperties.namespace?.plain, undefined, "namespace takes an Output");
+    assert.deepEqual(stack.requiredInputs, []);
+    const property = (type: string, name: string) =>
+      schema.types[`falco-stack:index:${type}`]?.properties?.[name];
+    assert.equal(property("UiArgs", "storageClass")?.plain, undefined, "ui.storageClass takes an Output");
+    assert.equal(property("UiArgs", "enabled")?.plain, true, "ui.enabled decides which resources exist");
+    assert.equal(
+      property("SlackOutputArgs", "webhookurl")?.plain,
+      undefined,
+      "a webhook can be a secret Output",
+    );
+    assert.equal(property("SlackOutputArgs", "minimumpriority")?.$ref, "#/types/falco-stack:index:Priority");
+    assert.deepEqual(
+      schema.types["falco-stack:index:Priority"]?.enum?.map((member) => member.value),
+      ["emergency", "alert", "critical", "error", "warning", "notice", "informational", "debug"],
+    );
+    assert.deepEqual(property("FalcoArgs", "values")?.additionalProperties, { $ref: "pulumi.json#/Any" });
+    assert.deepEqual(Object.keys(stack.properties).sort(), [
+      "namespace",
+      "rulesChecksum",
+      "sidekickUrl",
+      "uiPassword",
+      "uiUser",
+    ]);
+  });
 });
