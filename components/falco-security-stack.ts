@@ -12,8 +12,9 @@ import {
   type StackCredentials,
   type StackOutputs,
 } from "../src/stack/plan.ts";
-import { readValidatedRuleFiles, type RuleFile } from "../src/stack/rule-files.ts";
+import { loadedPluginsOf, readValidatedRuleFiles, type RuleFile } from "../src/stack/rule-files.ts";
 import { validateStackSettings, type StackSettings } from "../src/stack/settings.ts";
+import { platformWarnings } from "../src/stack/settings-platform.ts";
 import type { DemoArgs, FalcoArgs, RulesArgs, SidekickSettingsArgs, UiArgs } from "./args.ts";
 import { lateOutput, tokenizeInputs, type PulumiLateValues } from "./late-inputs.ts";
 import type { OutputsArgs } from "./outputs-args.ts";
@@ -222,6 +223,7 @@ function prepare(args: FalcoSecurityStackArgs, late: PulumiLateValues): Prepared
       settings.rules.files,
       root ?? process.cwd(),
       settings.rules.rulesets,
+      loadedPluginsOf(settings.falco),
     );
     const secretName = tokenizeInputs(existingSecret, late);
     if (secretName !== undefined && typeof secretName !== "string") {
@@ -246,7 +248,7 @@ function prepare(args: FalcoSecurityStackArgs, late: PulumiLateValues): Prepared
     }
     return {
       settings,
-      warnings: [...rules.warnings, ...planned.warnings],
+      warnings: [...rules.warnings, ...planned.warnings, ...platformWarnings(settings)],
       ruleFiles: rules.files,
       outputs: {
         chartConfig: planned.chartConfig,
