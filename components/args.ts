@@ -1,4 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
+import type { FalcoPlatformArgs, SidekickPlatformArgs, UiPlatformArgs } from "./platform-args.ts";
 
 /*
  * The component's arguments: the same names and nesting as the stack file's `falco-stack:*` keys
@@ -30,7 +31,7 @@ export interface TolerationArgs {
   readonly tolerationSeconds?: pulumi.Input<number>;
 }
 
-export interface FalcoArgs {
+export interface FalcoArgs extends FalcoPlatformArgs {
   /**
    * falco chart version.
    * @default "9.1.0"
@@ -68,7 +69,7 @@ export interface FalcoArgs {
   readonly values?: { readonly [key: string]: pulumi.Input<unknown> };
 }
 
-export interface SidekickSettingsArgs {
+export interface SidekickSettingsArgs extends SidekickPlatformArgs {
   /**
    * falcosidekick chart version.
    * @default "0.14.0"
@@ -109,7 +110,7 @@ export interface NetworkPolicyPeerArgs {
   readonly ipBlock?: { readonly cidr: pulumi.Input<string>; readonly except?: pulumi.Input<string>[] };
 }
 
-export interface UiArgs {
+export interface UiArgs extends UiPlatformArgs {
   /**
    * The falcosidekick web UI with its Redis.
    * @default true

@@ -18,6 +18,7 @@ import { platformWarnings } from "../src/stack/settings-platform.ts";
 import type { DemoArgs, FalcoArgs, RulesArgs, SidekickSettingsArgs, UiArgs } from "./args.ts";
 import { lateOutput, tokenizeInputs, type PulumiLateValues } from "./late-inputs.ts";
 import type { OutputsArgs } from "./outputs-args.ts";
+import type { ObservabilityArgs } from "./platform-args.ts";
 import { createPlannedGroup, type CreatedResources, type PlannedGroupArgs } from "./planned-resources.ts";
 import { CustomRules, DemoWorkload, FalcoAgent, Sidekick } from "./stack-parts.ts";
 
@@ -43,6 +44,15 @@ export interface FalcoSecurityStackArgs {
   readonly rules?: RulesArgs;
   /** The demo nginx workload. */
   readonly demo?: DemoArgs;
+  /**
+   * The cluster's name: every event carries it (falcosidekick custom field `cluster`, and
+   * `cluster=<name>` in Falco's output line), NATS subjects become `falco.<name>.<priority>.<rule>`,
+   * and Loki gets a `cluster` label, so a central sink tells clusters apart. A DNS label.
+   * @default none
+   */
+  readonly clusterName?: string;
+  /** Metrics, ServiceMonitors, Grafana dashboards and alerts. */
+  readonly observability?: ObservabilityArgs;
 }
 
 /** Owners with a component of their own; the rest of the plan is parented to the stack. */
