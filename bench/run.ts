@@ -5,6 +5,7 @@ const benches: Record<string, () => Promise<{ run: Bench }>> = {
   stack: () => import("./stack.ts"),
   "rules-eval": () => import("./rules-eval.ts"),
   "rules-validate": () => import("./rules-validate.ts"),
+  footprint: () => import("./footprint.ts"),
 };
 
 async function main(): Promise<void> {
