@@ -5,6 +5,7 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
+import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import { ConfigError } from "../src/config/errors.ts";
 import { renderStack, type RenderedStack } from "../src/render/render.ts";
@@ -12,6 +13,7 @@ import { RulesValidationError } from "../src/falco-rules/validate.ts";
 import { redisBudget } from "../src/builders/platform-values.ts";
 import { validateStackSettings, type UiSettings } from "../src/stack/settings.ts";
 import { chartDefaults, unknownValuesKeys } from "./helpers/chart-values.ts";
+import { failureUnderMocks, runUnderMocks } from "./helpers/pulumi-mocks.ts";
 import { projectRoot } from "./helpers/shared.ts";
 
 /**
@@ -470,5 +472,46 @@ describe("the Redis budget follows the volume", () => {
   it("user-given Redis resources win over the derived ones", () => {
     const resources = { requests: { memory: "1Gi" }, limits: { memory: "2Gi" } };
     assert.deepEqual(redisBudget(ui({ redisResources: resources }))?.resources, resources);
+  });
+});
+
+describe("FalcoSecurityStack takes the production arguments", () => {
+  it("refuses combinations by property path with InputPropertiesError, creating nothing", async () => {
+    const { FalcoSecurityStack } = await import("../components/falco-security-stack.ts");
+    const { error, registered } = await failureUnderMocks(
+      () =>
+        new FalcoSecurityStack("security", {
+          observability: { metrics: true, alerts: true },
+          falco: { airGapped: true, kubernetesMetadata: true },
+          ui: { storageClass: "" },
+          rules: { root: projectRoot },
+        }),
+      {},
+    );
+    assert.ok(pulumi.InputPropertiesError.isInstance(error), String(error));
+    assert.deepEqual(error.errors.map((e) => e.propertyPath).sort(), [
+      "falco.kubernetesMetadata",
+      "observability.alerts",
+    ]);
+    assert.equal(registered, 0);
+  });
+
+  it("passes clusterName and observability from the arguments to the charts", async () => {
+    const { FalcoSecurityStack } = await import("../components/falco-security-stack.ts");
+    const run = await runUnderMocks(() => {
+      const stack = new FalcoSecurityStack("security", {
+        clusterName: "edge-7",
+        observability: { metrics: true, serviceMonitor: true, serviceMonitorLabels: { team: "sec" } },
+        ui: { storageClass: "" },
+        rules: { root: projectRoot },
+      });
+      return { summary: stack.summary };
+    }, {});
+    const charts = run.resources.filter((r) => r.type === "kubernetes:helm.sh/v4:Chart");
+    const sidekick = charts.find((c) => c.inputs.chart === "falcosidekick")!;
+    const falco = charts.find((c) => c.inputs.chart === "falco")!;
+    assert.equal(at(sidekick.inputs.values, "config.customfields"), "cluster:edge-7");
+    assert.deepEqual(at(falco.inputs.values, "serviceMonitor.labels"), { team: "sec" });
+    assert.equal((run.outputs.summary as { clusterName: string }).clusterName, "edge-7");
   });
 });

@@ -229,12 +229,14 @@ export function platformWarnings(settings: {
   const warnings: string[] = [];
   const { observability } = settings;
   if (observability.serviceMonitor) {
-    const kinds = observability.alerts ? "ServiceMonitor and PrometheusRule" : "ServiceMonitor";
     const crds = observability.alerts
       ? "servicemonitors.monitoring.coreos.com and prometheusrules.monitoring.coreos.com"
       : "servicemonitors.monitoring.coreos.com";
+    const sidekick = observability.alerts
+      ? "; falcosidekick's chart skips its ServiceMonitor without them (nothing scrapes it) and its PrometheusRule fails the same way"
+      : "; falcosidekick's chart skips its ServiceMonitor without them (nothing scrapes it)";
     warnings.push(
-      `observability: the charts render ${kinds} objects; install the Prometheus Operator CRDs (${crds}, e.g. with kube-prometheus-stack) first, or the Falco and falcosidekick releases fail with "no matches for kind ${kinds.split(" ")[0]} in version monitoring.coreos.com/v1"`,
+      `observability: install the Prometheus Operator CRDs (${crds}, e.g. with kube-prometheus-stack) before pulumi up: without them the falco release fails with "no matches for kind ServiceMonitor in version monitoring.coreos.com/v1"${sidekick}`,
     );
   }
   if (settings.ui.httproute !== undefined) {
