@@ -49,15 +49,12 @@ describe("examples/fleet: one stack per cluster, one sink", () => {
     ]);
   });
 
-  it("every Kubernetes object of a cluster goes through that cluster's provider (children inherit it)", () => {
+  it("every Kubernetes object and chart of a cluster goes through that cluster's provider (children inherit it)", () => {
     for (const cluster of names) {
       const objects = run.resources.filter(
-        (r) =>
-          r.name.startsWith(`falco-${cluster}-`) &&
-          r.type.startsWith("kubernetes:") &&
-          !r.type.includes("helm.sh"),
+        (r) => r.name.startsWith(`falco-${cluster}-`) && r.type.startsWith("kubernetes:"),
       );
-      assert.ok(objects.length >= 4, `${cluster}: namespace, rules, Secret, NetworkPolicies`);
+      assert.ok(objects.length >= 6, `${cluster}: namespace, rules, Secret, NetworkPolicies, both charts`);
       for (const object of objects) {
         assert.match(
           object.provider ?? "(default provider)",

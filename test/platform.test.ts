@@ -461,6 +461,7 @@ describe("the Redis budget follows the volume", () => {
     assert.equal(redisBudget(ui({ storageSize: "20Gi" }))?.maxmemoryBytes, 5 * 1024 * 1024 * 1024);
     assert.equal(redisBudget(ui({ storageEnabled: false }))?.maxmemoryBytes, 256 * 1024 * 1024);
     assert.equal(redisBudget(ui({ redisMaxMemory: "1Gi" }))?.maxmemoryBytes, 1024 * 1024 * 1024);
+    assert.equal(redisBudget(ui({ storageSize: "8G" }))?.maxmemoryBytes, 1907 * 1024 * 1024);
     assert.equal(redisBudget(ui({ redisMaxMemory: "off" })), undefined);
   });
 
