@@ -13,4 +13,5 @@ export const {
   demo,
   outputs,
   rules,
+  clusterName,
 } = runProgram();

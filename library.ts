@@ -16,6 +16,15 @@ export type {
   UiArgs,
 } from "./components/args.ts";
 export type { OutputsArgs } from "./components/outputs-args.ts";
+export type {
+  FalcoPlatformArgs,
+  GatewayParentRefArgs,
+  ObservabilityArgs,
+  SidekickPlatformArgs,
+  UiHttpRouteArgs,
+  UiIngressArgs,
+  UiPlatformArgs,
+} from "./components/platform-args.ts";
 export { ConfigError, type ConfigIssue } from "./src/config/errors.ts";
 export { parseStackConfig, type StackConfig } from "./src/config/schema.ts";
 export { readStackConfig, type StackFile } from "./src/config/stack-file.ts";

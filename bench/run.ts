@@ -6,6 +6,7 @@ const benches: Record<string, () => Promise<{ run: Bench }>> = {
   "rules-eval": () => import("./rules-eval.ts"),
   "rules-validate": () => import("./rules-validate.ts"),
   "cli-start": () => import("./cli-start.ts"),
+  footprint: () => import("./footprint.ts"),
 };
 
 async function main(): Promise<void> {

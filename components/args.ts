@@ -1,4 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
+import type { FalcoPlatformArgs, SidekickPlatformArgs, UiPlatformArgs } from "./platform-args.ts";
 
 /*
  * The component's arguments: the same names and nesting as the stack file's `falco-stack:*` keys
@@ -30,7 +31,7 @@ export interface TolerationArgs {
   readonly tolerationSeconds?: pulumi.Input<number>;
 }
 
-export interface FalcoArgs {
+export interface FalcoArgs extends FalcoPlatformArgs {
   /**
    * falco chart version.
    * @default "9.1.0"
@@ -69,7 +70,7 @@ export interface FalcoArgs {
   readonly values?: { readonly [key: string]: any };
 }
 
-export interface SidekickSettingsArgs {
+export interface SidekickSettingsArgs extends SidekickPlatformArgs {
   /**
    * falcosidekick chart version.
    * @default "0.14.0"
@@ -122,7 +123,7 @@ export interface NetworkPolicyPeerArgs {
   readonly ipBlock?: IpBlockArgs;
 }
 
-export interface UiArgs {
+export interface UiArgs extends UiPlatformArgs {
   /**
    * The falcosidekick web UI with its Redis.
    * @default true

@@ -12,7 +12,7 @@ import {
   type StackCredentials,
   type StackOutputs,
 } from "../src/stack/plan.ts";
-import { readValidatedRuleFiles, type RuleFile } from "../src/stack/rule-files.ts";
+import { loadedPluginsOf, readValidatedRuleFiles, type RuleFile } from "../src/stack/rule-files.ts";
 import { validateStackSettings, type StackSettings } from "../src/stack/settings.ts";
 import {
   fromConfigError,
@@ -21,9 +21,11 @@ import {
   propertyPath,
   resolvedValueError,
 } from "./argument-checks.ts";
+import { platformWarnings } from "../src/stack/settings-platform.ts";
 import type { DemoArgs, FalcoArgs, RulesArgs, SidekickSettingsArgs, UiArgs } from "./args.ts";
 import { checkWhenResolved, lateOutput, tokenizeInputs, type PulumiLateValues } from "./late-inputs.ts";
 import type { OutputsArgs } from "./outputs-args.ts";
+import type { ObservabilityArgs } from "./platform-args.ts";
 import { createPlannedGroup, type CreatedResources, type PlannedGroupArgs } from "./planned-resources.ts";
 import { CustomRules, DemoWorkload, FalcoAgent, Sidekick } from "./stack-parts.ts";
 
@@ -49,6 +51,15 @@ export interface FalcoSecurityStackArgs {
   readonly rules?: RulesArgs;
   /** The demo nginx workload. */
   readonly demo?: DemoArgs;
+  /**
+   * The cluster's name: every event carries it (falcosidekick custom field `cluster`, and
+   * `cluster=<name>` in Falco's output line), NATS subjects become `falco.<name>.<priority>.<rule>`,
+   * and Loki gets a `cluster` label, so a central sink tells clusters apart. A DNS label.
+   * @default none
+   */
+  readonly clusterName?: string;
+  /** Metrics, ServiceMonitors, Grafana dashboards and alerts. */
+  readonly observability?: ObservabilityArgs;
 }
 
 interface StackDetails {
@@ -237,6 +248,7 @@ function prepare(args: FalcoSecurityStackArgs, late: PulumiLateValues): Prepared
       settings.rules.files,
       root ?? process.cwd(),
       settings.rules.rulesets,
+      loadedPluginsOf(settings.falco),
     );
     const secretName = tokenizeInputs(existingSecret, late);
     if (secretName !== undefined && typeof secretName !== "string") {
@@ -261,7 +273,7 @@ function prepare(args: FalcoSecurityStackArgs, late: PulumiLateValues): Prepared
     }
     return {
       settings,
-      warnings: [...rules.warnings, ...planned.warnings],
+      warnings: [...rules.warnings, ...planned.warnings, ...platformWarnings(settings)],
       ruleFiles: rules.files,
       outputs: {
         chartConfig: planned.chartConfig,

@@ -173,6 +173,11 @@ export interface OutputsArgs {
   readonly webhook?: WebhookOutputArgs;
 
   /**
+   * Falco Talon (response actions).
+   */
+  readonly talon?: TalonOutputArgs;
+
+  /**
    * Other falcosidekick chart outputs (e.g. teams, pagerduty), keyed and spelled as in the chart's
    * `config:` block and passed through unvalidated; under `aws`, only the other AWS outputs:
    * cloudwatchlogs, lambda, sns, sqs, kinesis, securitylake.
@@ -993,6 +998,38 @@ export interface WebhookOutputArgs {
    * use mutual TLS (client certificate); checkcert is then ignored.
    */
   readonly mutualtls?: pulumi.Input<boolean>;
+
+  /**
+   * verify the server certificate (default true).
+   * @default true
+   */
+  readonly checkcert?: pulumi.Input<boolean>;
+
+  /**
+   * events below this priority are not sent (default debug: everything).
+   * @default "debug"
+   */
+  readonly minimumpriority?: pulumi.Input<Priority>;
+
+  /**
+   * Silences the plain-text warning for this output's sensitive settings; changes nothing else
+   * (our own key, not a chart key: the values still go to the Secret).
+   * @default false
+   */
+  readonly acknowledgePlaintext?: pulumi.Input<boolean>;
+}
+
+/**
+ * Falco Talon (response actions) output settings, the chart's `config.talon` block.
+ * On when given; it needs `address`.
+ */
+export interface TalonOutputArgs {
+  /**
+   * http(s) address of Falco Talon, e.g. http://falco-talon.falco.svc.cluster.local:2803.
+   *
+   * Sensitive: kept in a Kubernetes Secret, never in chart values.
+   */
+  readonly address?: pulumi.Input<string>;
 
   /**
    * verify the server certificate (default true).

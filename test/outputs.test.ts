@@ -284,6 +284,16 @@ const CASES: Record<OutputName, Case> = {
       WEBHOOK_CUSTOMHEADERS: "Authorization:Bearer webhook-header-12",
     },
   },
+  talon: {
+    config: {
+      address: "http://falco-talon.falco.svc.cluster.local:2803",
+      checkcert: false,
+      minimumpriority: "critical",
+    },
+    secretPaths: [],
+    chartConfig: { talon: { checkcert: false, minimumpriority: "critical" } },
+    secretEnv: { TALON_ADDRESS: "http://falco-talon.falco.svc.cluster.local:2803" },
+  },
 };
 
 /** The values a test must never find in chart values. */
@@ -315,10 +325,10 @@ const SENSITIVE_VALUES = [
   "webhook-header-12",
 ];
 
-describe("outputs: each of the twelve lands in values and in the Secret under the chart's names", () => {
-  it("covers exactly the twelve promised outputs", () => {
+describe("outputs: each typed output lands in values and in the Secret under the chart's names", () => {
+  it("covers exactly the twelve promised outputs and Falco Talon", () => {
     assert.deepEqual(Object.keys(CASES).sort(), [...OUTPUT_NAMES].sort());
-    assert.equal(OUTPUT_NAMES.length, 12);
+    assert.equal(OUTPUT_NAMES.length, 13);
   });
 
   for (const name of OUTPUT_NAMES) {
@@ -390,6 +400,7 @@ describe("outputs: catalog against the chart", () => {
         "SMTP_TOKEN",
         "WEBHOOK_ADDRESS",
         "WEBHOOK_CUSTOMHEADERS",
+        "TALON_ADDRESS",
       ].sort(),
     );
   });
@@ -432,7 +443,7 @@ describe("outputs: no sensitive value reaches chart values", () => {
   const all = Object.fromEntries(OUTPUT_NAMES.map((name) => [name, CASES[name].config]));
 
   for (const mode of ["secret config", "plain text"] as const) {
-    it(`all twelve at once, given as ${mode}`, () => {
+    it(`every typed output at once, given as ${mode}`, () => {
       const secretPaths =
         mode === "secret config" ? new Set(OUTPUT_NAMES.flatMap((n) => CASES[n].secretPaths)) : undefined;
       const plan = planOutputs(all, { missingSecret: "error", secretPaths });
@@ -449,7 +460,7 @@ describe("outputs: no sensitive value reaches chart values", () => {
           `${value} is not in the Secret`,
         );
       }
-      assert.equal(plan.enabled.length, 12);
+      assert.equal(plan.enabled.length, OUTPUT_NAMES.length);
     });
   }
 });

@@ -6,6 +6,7 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { parseAllDocuments, parse } from "yaml";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
+import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
 import { ConfigMap, Namespace, Pod, Secret } from "kubernetes-models/v1";
 import { main } from "../src/cli/main.ts";
 import { PLACEHOLDER_MARKER } from "../src/outputs/index.ts";
@@ -30,6 +31,7 @@ const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   "v1/Secret": Secret,
   "v1/Pod": Pod,
   "networking.k8s.io/v1/NetworkPolicy": NetworkPolicy,
+  "policy/v1/PodDisruptionBudget": PodDisruptionBudget,
 };
 
 function tempDir(): string {

@@ -1,8 +1,10 @@
 import type { FalcoSettings } from "../stack/settings.ts";
+import type { ObservabilitySettings } from "../stack/settings-platform.ts";
 import { upstreamRuleset, type UpstreamRulesetName } from "../falco-rules/rulesets.ts";
 import { loadBaseValues } from "./base-values.ts";
 import { mergeValues, type PlainObject } from "./merge.ts";
 import { RULES_CONFIGMAP, RULES_MOUNT_PATH, sidekickUrl } from "./names.ts";
+import { platformFalcoValues, rulesetRef } from "./platform-values.ts";
 
 export interface FalcoValuesInput {
   /** Namespace of the sidekick Service Falco posts to. */
@@ -12,6 +14,10 @@ export interface FalcoValuesInput {
   rulesets: readonly UpstreamRulesetName[];
   /** Checksum of the custom rules: a change rolls the DaemonSet. */
   rulesChecksum: string;
+  /** Metrics, ServiceMonitor, dashboards. Default: all off. */
+  observability?: ObservabilitySettings;
+  /** Appended to every event's output. Default: none. */
+  clusterName?: string;
 }
 
 export const RULES_CHECKSUM_ANNOTATION = "falco-stack/rules-checksum";
@@ -25,14 +31,18 @@ export function buildFalcoValues(input: FalcoValuesInput): PlainObject {
   ];
   const volumes: PlainObject[] = [{ name: "custom-rules", configMap: { name: RULES_CONFIGMAP } }];
   const volumeMounts: PlainObject[] = [{ name: "custom-rules", mountPath: RULES_MOUNT_PATH, readOnly: true }];
-  if (falco.airGapped && falco.driver === "modern_ebpf") {
+  // Air-gapped with a mirror, falcoctl still runs: against the mirror.
+  const withoutFalcoctl = falco.airGapped && falco.artifactMirror === undefined;
+  if (withoutFalcoctl && falco.driver === "modern_ebpf") {
     // Chart 9.1.0 without falcoctl and without the driver loader loads the container plugin twice
     // unless /etc/falco/config.d is shadowed (falcosecurity/charts#1057).
     volumes.push({ name: "empty-config-d", emptyDir: {} });
     volumeMounts.push({ name: "empty-config-d", mountPath: "/etc/falco/config.d" });
   }
-  const refs = input.rulesets.map((name) => `${name}:${upstreamRuleset(name).version}`);
-  const falcoctl: PlainObject = falco.airGapped
+  const refs = input.rulesets.map((name) =>
+    rulesetRef(name, upstreamRuleset(name).version, falco.artifactMirror),
+  );
+  const falcoctl: PlainObject = withoutFalcoctl
     ? { artifact: { install: { enabled: false }, follow: { enabled: false } } }
     : { config: { artifact: { install: { refs }, follow: { refs } } } };
 
@@ -49,5 +59,5 @@ export function buildFalcoValues(input: FalcoValuesInput): PlainObject {
       http_output: { url: sidekickUrl(input.namespace) },
     },
   };
-  return mergeValues(loadBaseValues("falco"), typed, falco.values);
+  return mergeValues(loadBaseValues("falco"), typed, platformFalcoValues(input), falco.values);
 }

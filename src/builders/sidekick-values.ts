@@ -1,7 +1,9 @@
 import type { SidekickSettings, UiSettings } from "../stack/settings.ts";
+import type { ObservabilitySettings } from "../stack/settings-platform.ts";
 import { loadBaseValues } from "./base-values.ts";
 import { mergeValues, type PlainObject } from "./merge.ts";
 import { OUTPUTS_SECRET, REDIS_AUTH_SECRET, UI_AUTH_SECRET } from "./names.ts";
+import { platformSidekickValues } from "./platform-values.ts";
 
 export interface SidekickValuesInput<Checksum = string> {
   sidekick: SidekickSettings;
@@ -15,6 +17,10 @@ export interface SidekickValuesInput<Checksum = string> {
   outputsChecksum: Checksum;
   /** The Secret holding the outputs' sensitive settings. Default: the one the stack creates. */
   outputsSecretName?: string;
+  /** ServiceMonitor, PrometheusRules, dashboards. Default: all off. */
+  observability?: ObservabilitySettings;
+  /** A custom field on every event. Default: none. */
+  clusterName?: string;
 }
 
 export const OUTPUTS_CHECKSUM_ANNOTATION = "falco-stack/outputs-checksum";
@@ -50,5 +56,6 @@ export function buildSidekickValues<Checksum = string>(input: SidekickValuesInpu
     config: { ...input.outputsConfig, existingSecret: input.outputsSecretName ?? OUTPUTS_SECRET },
     webui,
   };
-  return mergeValues(loadBaseValues("falcosidekick"), typed, sidekick.values);
+  const platform = platformSidekickValues(input);
+  return mergeValues(loadBaseValues("falcosidekick"), typed, platform, sidekick.values);
 }

@@ -1,5 +1,5 @@
 /**
- * The twelve typed falcosidekick outputs: every key they accept, its type, whether it is sensitive,
+ * The typed falcosidekick outputs (twelve event sinks and Falco Talon, the response engine): every key they accept, its type, whether it is sensitive,
  * and which keys switch the output on. Keys mirror the falcosidekick 0.14.0 chart's `config:` block
  * so falcosidekick's own documentation applies unchanged.
  */
@@ -26,6 +26,7 @@ export const OUTPUT_NAMES = [
   "mqtt",
   "smtp",
   "webhook",
+  "talon",
 ] as const;
 export type OutputName = (typeof OUTPUT_NAMES)[number];
 
@@ -361,6 +362,21 @@ export const OUTPUTS: Readonly<Record<OutputName, OutputSpec>> = {
         doc: "extra HTTP headers (camelCase, as in the chart), a map or `Key:value,Key:value`",
       },
       mutualtls,
+      checkcert,
+      minimumpriority: priority,
+    },
+  },
+  talon: {
+    name: "talon",
+    title: "Falco Talon (response actions)",
+    essential: ["address"],
+    priorityKey: "minimumpriority",
+    keys: {
+      address: {
+        kind: { type: "httpUrl" },
+        sensitive: "url",
+        doc: "http(s) address of Falco Talon, e.g. http://falco-talon.falco.svc.cluster.local:2803",
+      },
       checkcert,
       minimumpriority: priority,
     },

@@ -22,7 +22,8 @@ import {
 } from "../outputs/index.ts";
 import { LateValues } from "../stack/late.ts";
 import { planStack, type StackCredentials, type StackPlan } from "../stack/plan.ts";
-import { readValidatedRuleFiles } from "../stack/rule-files.ts";
+import { loadedPluginsOf, readValidatedRuleFiles } from "../stack/rule-files.ts";
+import { platformWarnings } from "../stack/settings-platform.ts";
 
 export interface RenderOptions extends StackFileOptions {
   /** Where secret output values may come from (`FALCO_STACK_<ENV NAME>`). Default: process.env. */
@@ -76,7 +77,12 @@ export function renderStack(options: RenderOptions): RenderedStack {
     if (error instanceof ConfigError) throw new ConfigError(withFile(error.issues, stackFile.file));
     throw error;
   }
-  const rules = readValidatedRuleFiles(config.rules.files, projectRoot, config.rules.rulesets);
+  const rules = readValidatedRuleFiles(
+    config.rules.files,
+    projectRoot,
+    config.rules.rulesets,
+    loadedPluginsOf(config.falco),
+  );
   const random = options.randomString ?? cryptoRandomString;
   const plan = planStack({
     settings: config,
@@ -121,7 +127,7 @@ export function renderStack(options: RenderOptions): RenderedStack {
     sidekickValues: sidekickRelease.values,
     manifests,
     placeholders,
-    warnings: [...rules.warnings, ...outputs.warnings],
+    warnings: [...rules.warnings, ...outputs.warnings, ...platformWarnings(config)],
     files,
   };
 }

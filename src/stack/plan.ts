@@ -26,8 +26,10 @@ import { buildNetworkPolicies } from "../builders/network-policies.ts";
 import { buildSidekickValues } from "../builders/sidekick-values.ts";
 import type { UpstreamRulesetName } from "../falco-rules/rulesets.ts";
 import type { LateValues } from "./late.ts";
+import { planPlatformObjects, sidekickScraperPeers, uiControllerPeers } from "./plan-platform.ts";
 import { rulesChecksum, secretChecksum, type RuleFile } from "./rule-files.ts";
 import type { DemoSettings, FalcoSettings, SidekickSettings, StackSettings, UiSettings } from "./settings.ts";
+import type { ObservabilitySettings } from "./settings-platform.ts";
 
 /** Which component of the stack owns an object: the Pulumi adapter parents it there. */
 export type PlanOwner = "stack" | "rules" | "sidekick" | "falco" | "demo";
@@ -71,6 +73,8 @@ export interface StackOutputs {
     | { enabled: false };
   outputs: { name: string; minimumpriority: string }[];
   rules: { files: string[]; checksum: string; rulesets: string[] };
+  /** The name every event carries (`cluster` field), when the stack sets one. */
+  clusterName?: string;
 }
 
 /** The generated credentials: plain strings for render, late tokens for `pulumi up`. */
@@ -114,6 +118,10 @@ export interface SidekickPartInput {
   /** Needed only when the UI is on. */
   credentials: StackCredentials;
   late: LateValues;
+  observability?: ObservabilitySettings;
+  clusterName?: string;
+  /** NetworkPolicy peers besides the defaults: the metrics scraper, the UI's ingress controller. */
+  extraPeers?: { sidekick: object[]; ui: object[] };
 }
 
 export interface SidekickPart {
@@ -155,7 +163,8 @@ export function planSidekick(input: SidekickPartInput): SidekickPart {
     const policies = buildNetworkPolicies({
       namespace,
       uiEnabled: ui.enabled,
-      uiAllowedFrom: ui.allowedFrom,
+      uiAllowedFrom: [...ui.allowedFrom, ...(input.extraPeers?.ui ?? [])],
+      sidekickAllowedFrom: input.extraPeers?.sidekick,
       sidekickFullname: SIDEKICK_FULLNAME,
       falcoInstance: FALCO_RELEASE,
     });
@@ -175,6 +184,8 @@ export function planSidekick(input: SidekickPartInput): SidekickPart {
     outputsConfig: outputs.chartConfig,
     outputsChecksum,
     outputsSecretName: outputs.existingSecret,
+    observability: input.observability,
+    clusterName: input.clusterName,
   });
   return {
     objects,
@@ -198,6 +209,8 @@ export interface FalcoPartInput {
   falco: FalcoSettings;
   rulesets: readonly UpstreamRulesetName[];
   rulesChecksum: string;
+  observability?: ObservabilitySettings;
+  clusterName?: string;
 }
 
 /** The falco chart as a DaemonSet, sending JSON events to falcosidekick. */
@@ -287,6 +300,7 @@ export function planStackOutputs(
       minimumpriority: output.minimumpriority,
     })),
     rules: { files: rules.fileNames, checksum: rules.checksum, rulesets: [...settings.rules.rulesets] },
+    ...(settings.clusterName !== undefined ? { clusterName: settings.clusterName } : {}),
   };
 }
 
@@ -305,18 +319,24 @@ export function planStack(input: PlanInput): StackPlan {
     outputs: input.outputs,
     credentials: input.credentials,
     late: input.late,
+    observability: settings.observability,
+    clusterName: settings.clusterName,
+    extraPeers: { sidekick: sidekickScraperPeers(settings), ui: uiControllerPeers(settings) },
   });
   const falco = planFalco({
     namespace,
     falco: settings.falco,
     rulesets: settings.rules.rulesets,
     rulesChecksum: rules.checksum,
+    observability: settings.observability,
+    clusterName: settings.clusterName,
   });
   return {
     objects: [
       ...planNamespaces(settings),
       ...rules.objects,
       ...sidekick.objects,
+      ...planPlatformObjects(settings),
       ...(settings.demo.enabled ? [planDemo(settings.demo)] : []),
     ],
     releases: [sidekick.release, falco],

@@ -4,7 +4,8 @@ import path from "node:path";
 import { ConfigError, configKey, type ConfigIssue } from "../config/errors.ts";
 import { hasErrors } from "../falco-rules/findings.ts";
 import type { UpstreamRulesetName } from "../falco-rules/rulesets.ts";
-import { RulesValidationError, validateRules } from "../falco-rules/validate.ts";
+import { RulesValidationError, validateRules, type ValidateOptions } from "../falco-rules/validate.ts";
+import { CONTAINER_PLUGIN_VERSION, K8SMETA_PLUGIN_VERSION } from "../builders/platform-values.ts";
 
 /** One custom rules file as shipped: the ConfigMap key is the file name, the content is unchanged. */
 export interface RuleFile {
@@ -71,20 +72,41 @@ export interface ValidatedRuleFiles {
   warnings: string[];
 }
 
+/** A plugin Falco loads, as the rules loader checks `required_plugin_versions` against it. */
+export interface LoadedPlugin {
+  name: string;
+  version: string;
+}
+
+/**
+ * The plugins the stack's Falco loads: the bundled container plugin, and k8smeta when
+ * `falco.kubernetesMetadata` is on. Rules may use a plugin's fields (`k8smeta.*`) only where it is loaded.
+ */
+export function loadedPluginsOf(falco: { kubernetesMetadata: boolean }): LoadedPlugin[] | undefined {
+  if (!falco.kubernetesMetadata) return undefined;
+  return [
+    { name: "container", version: CONTAINER_PLUGIN_VERSION },
+    { name: "k8smeta", version: K8SMETA_PLUGIN_VERSION },
+  ];
+}
+
 /**
  * Reads the rule files (see `collectRuleFiles`) and validates them as Falco 0.44.1 would load them,
- * after the upstream rulesets the stack installs. Throws RulesValidationError when Falco would
- * refuse them: a broken rule would crash-loop Falco on every node.
+ * after the upstream rulesets the stack installs, with the plugins it loads (default: the bundled
+ * container plugin). Throws RulesValidationError when Falco would refuse them: a broken rule would
+ * crash-loop Falco on every node.
  */
 export function readValidatedRuleFiles(
   entries: readonly string[],
   root: string,
   upstreamRulesets: readonly UpstreamRulesetName[],
+  plugins?: readonly LoadedPlugin[],
 ): ValidatedRuleFiles {
   const files = collectRuleFiles(entries, root);
+  const options: ValidateOptions = { upstreamRulesets, ...(plugins ? { plugins } : {}) };
   const findings = validateRules(
     files.map((file) => ({ path: displayPath(root, file.path), text: file.content })),
-    { upstreamRulesets },
+    options,
   );
   if (hasErrors(findings)) throw new RulesValidationError(findings);
   return { files, warnings: findings.map((f) => `${f.file}:${f.line}:${f.col}: ${f.message}`) };

@@ -3,6 +3,14 @@ import { z } from "zod";
 import { UPSTREAM_RULESET_NAMES } from "../falco-rules/rulesets.ts";
 import { CHART_OUTPUT_KEYS } from "../outputs/catalog.ts";
 import { isLateToken } from "./late.ts";
+import {
+  checkPlatformCombinations,
+  clusterNameSchema,
+  falcoPlatformShape,
+  observabilitySchema,
+  sidekickPlatformShape,
+  uiPlatformShape,
+} from "./settings-platform.ts";
 
 /**
  * The stack settings: every property of `FalcoSecurityStack` (and key under `falco-stack:` in a
@@ -221,6 +229,7 @@ const falcoSchema = z.strictObject({
   airGapped: z.boolean({ error: "must be true or false" }).default(false),
   /** Raw falco chart values, merged last; keys the stack owns are refused. Default {}. */
   values: rawValuesRefusing(REFUSED_FALCO_VALUES).default({}),
+  ...falcoPlatformShape,
 });
 
 const sidekickSchema = z.strictObject({
@@ -235,6 +244,7 @@ const sidekickSchema = z.strictObject({
   networkPolicies: z.boolean({ error: "must be true or false" }).default(true),
   /** Raw falcosidekick chart values, merged last; keys the stack owns and credentials are refused. Default {}. */
   values: rawValuesRefusing(REFUSED_SIDEKICK_VALUES).default({}),
+  ...sidekickPlatformShape,
 });
 
 /** A CIDR such as 10.0.0.0/8 or fd00::/8. */
@@ -304,6 +314,7 @@ const uiSchema = z.strictObject({
    * example an ingress controller namespace. Default [] (port-forward needs no rule).
    */
   allowedFrom: z.array(networkPolicyPeer).default([]),
+  ...uiPlatformShape,
 });
 
 const rulesSchema = z.strictObject({
@@ -341,6 +352,9 @@ export const stackSettingsSchema = z.strictObject({
   ui: uiSchema.default(uiSchema.parse({})),
   rules: rulesSchema.default(rulesSchema.parse({})),
   demo: demoSchema.default(demoSchema.parse({})),
+  /** The cluster's name, carried by every event (`cluster:<name>`). Default none. */
+  clusterName: clusterNameSchema,
+  observability: observabilitySchema.default(observabilitySchema.parse({})),
 });
 
 /** The settings with every default applied: what the plan is made from. */
@@ -435,12 +449,18 @@ function checkCombinations(settings: StackSettings): SettingsIssue[] {
         'is required when the UI keeps Redis on a volume: name a StorageClass (kubectl get storageclass), "" for the cluster default, or set ui.storageEnabled false',
     });
   }
-  if (settings.falco.airGapped && settings.rules.rulesets.some((name) => name !== "falco-rules")) {
+  if (
+    settings.falco.airGapped &&
+    settings.falco.artifactMirror === undefined &&
+    settings.rules.rulesets.some((name) => name !== "falco-rules")
+  ) {
     issues.push({
       path: ["rules", "rulesets"],
-      message: "with falco.airGapped only falco-rules (bundled in the Falco image) is available",
+      message:
+        "with falco.airGapped only falco-rules (bundled in the Falco image) is available, unless falco.artifactMirror names a mirror",
     });
   }
+  issues.push(...checkPlatformCombinations(settings));
   if (
     settings.demo.enabled &&
     !isLateToken(settings.namespace) &&

@@ -12,6 +12,8 @@ export interface Registered {
   parent?: string;
   /** `type::name` of each explicit dependsOn. */
   dependsOn: string[];
+  /** The provider reference the engine got for a custom resource (`urn::id`), when not the default. */
+  provider?: string;
 }
 
 export interface ProgramRun {
@@ -59,13 +61,18 @@ export async function runUnderMocks(
   config: Record<string, string>,
   options: { stack?: string; secretKeys?: string[] } = {},
 ): Promise<ProgramRun> {
-  const recorded: { type: string; name: string; inputs: Record<string, unknown> }[] = [];
+  const recorded: { type: string; name: string; inputs: Record<string, unknown>; provider?: string }[] = [];
   const links: { type: string; name: string; parent?: pulumi.Resource; dependsOn: pulumi.Resource[] }[] = [];
   pulumi.runtime.setAllConfig(config, options.secretKeys ?? []);
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
-        recorded.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown> });
+        recorded.push({
+          type: args.type,
+          name: args.name,
+          inputs: args.inputs as Record<string, unknown>,
+          provider: args.provider,
+        });
         const state: Record<string, unknown> = { ...(args.inputs as Record<string, unknown>) };
         if (args.type === "random:index/randomPassword:RandomPassword")
           state.result = `mock-password-${args.name}`;
@@ -118,6 +125,7 @@ export async function runUnderMocks(
       dependsOn: await Promise.all(
         (link?.dependsOn ?? []).map(async (r) => typeAndName(await valueOf(r.urn))),
       ),
+      ...(record.provider ? { provider: record.provider } : {}),
     });
   }
   const resolved: Record<string, unknown> = {};
