@@ -77,7 +77,7 @@ describe("the program under mocks: dev stack", () => {
     assert.equal(at(falco, "falco.json_include_output_property"), true);
     assert.equal(at(falco, "falco.json_include_output_fields_property"), true);
     assert.equal(at(falco, "falco.http_output.enabled"), true);
-    assert.equal(at(falco, "falco.http_output.url"), "http://falcosidekick.falco.svc.cluster.local:2801/");
+    assert.equal(at(falco, "falco.http_output.url"), "http://falcosidekick.falco:2801/");
     assert.deepEqual(
       (falco.tolerations as { key: string }[]).map((t) => t.key),
       ["node-role.kubernetes.io/master", "node-role.kubernetes.io/control-plane"],
@@ -189,7 +189,7 @@ describe("the program under mocks: dev stack", () => {
     assert.equal(run.outputs.uiUser, "falco-mockuser");
     assert.equal(run.outputs.namespace, "falco");
     assert.deepEqual(run.outputs.chartVersions, { falco: "9.1.0", falcosidekick: "0.14.0" });
-    assert.equal(run.outputs.sidekickUrl, "http://falcosidekick.falco.svc.cluster.local:2801/");
+    assert.equal(run.outputs.sidekickUrl, "http://falcosidekick.falco:2801/");
     assert.deepEqual(run.outputs.ui, {
       enabled: true,
       namespace: "falco",

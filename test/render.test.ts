@@ -214,10 +214,7 @@ describe("render output", () => {
       Record<string, unknown>
     >;
     assert.equal(values.driver!.kind, "kmod");
-    assert.equal(
-      (values.falco!.http_output as { url: string }).url,
-      "http://falcosidekick.security.svc.cluster.local:2801/",
-    );
+    assert.equal((values.falco!.http_output as { url: string }).url, "http://falcosidekick.security:2801/");
     assert.deepEqual(unknownValuesKeys(values, chartDefaults("falco")), []);
   });
 

@@ -300,8 +300,8 @@ const uiSchema = z.strictObject({
     .regex(UI_TTL, { error: "must be a number with a unit s, m, h, d, w, M or y (e.g. 7d), or 0" })
     .default("7d"),
   /**
-   * Extra NetworkPolicy peers allowed to reach the UI port besides the release namespace, for
-   * example an ingress controller namespace. Default [] (port-forward needs no rule).
+   * Extra NetworkPolicy peers allowed to reach the UI port besides falcosidekick, for example an
+   * ingress controller namespace. Default [] (port-forward needs no rule).
    */
   allowedFrom: z.array(networkPolicyPeer).default([]),
 });
