@@ -83,10 +83,15 @@ describe("render uses the same values as the program", () => {
         (values.podAnnotations as Record<string, string>)["falco-stack/outputs-checksum"];
       assert.match(checksum(rendered.sidekickValues)!, /^[0-9a-f]{64}$/);
       assert.match(checksum(sidekick)!, /^[0-9a-f]{64}$/);
-      const masked = (values: Record<string, unknown>) => ({
-        ...values,
-        podAnnotations: { ...(values.podAnnotations as object), "falco-stack/outputs-checksum": "<keyed>" },
-      });
+      const keyed = { "falco-stack/credentials-checksum": "<keyed>" };
+      const masked = (values: Record<string, unknown>) => {
+        const webui = values.webui as Record<string, Record<string, unknown>>;
+        return {
+          ...values,
+          podAnnotations: { ...(values.podAnnotations as object), "falco-stack/outputs-checksum": "<keyed>" },
+          webui: { ...webui, podAnnotations: keyed, redis: { ...webui.redis, podAnnotations: keyed } },
+        };
+      };
       assert.deepEqual(masked(rendered.sidekickValues), masked(sidekick));
       assert.deepEqual(parse(rendered.files["falco-values.yaml"]!), rendered.falcoValues);
       assert.deepEqual(parse(rendered.files["falcosidekick-values.yaml"]!), rendered.sidekickValues);
@@ -95,11 +100,13 @@ describe("render uses the same values as the program", () => {
 });
 
 describe("render output", () => {
-  it("writes the four files for the dev stack through the CLI", async () => {
+  it("writes the four files, the credentials file and its .gitignore for the dev stack through the CLI", async () => {
     const out = tempDir();
     const { code, stdout } = await runCli(["render", "--stack", "dev", "--out", out]);
     assert.equal(code, 0);
     assert.deepEqual(fs.readdirSync(out).sort(), [
+      ".falco-stack-credentials.yaml",
+      ".gitignore",
       "falco-values.yaml",
       "falcosidekick-values.yaml",
       "install.sh",
@@ -187,7 +194,7 @@ describe("render output", () => {
 
   it("writes an install script that applies our objects, then falcosidekick, then Falco, at the pinned versions", () => {
     const script = renderStack({ stack: "dev", env: {} }).files["install.sh"]!;
-    const apply = script.indexOf("kubectl apply -f manifests.yaml");
+    const apply = script.indexOf("kubectl apply --server-side --field-manager=falco-stack -f manifests.yaml");
     const sidekick = script.indexOf(
       "helm upgrade --install falcosidekick falcosecurity/falcosidekick --version 0.14.0",
     );
