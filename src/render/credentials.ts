@@ -134,10 +134,20 @@ export function resolveCredentials(options: CredentialsSourceOptions): ResolvedC
   return { credentials, file, generated };
 }
 
-/** The .gitignore written beside the output: the credentials file, and Secrets when written in plain. */
-export function gitignoreFor(secretFiles: readonly string[]): string {
-  return (
-    "# Written by falco-stack render: files that hold credentials in plain text.\n" +
-    [CREDENTIALS_FILE, ...secretFiles].map((name) => `/${name}\n`).join("")
-  );
+const GITIGNORE_HEADER = "# Written by falco-stack render: files that hold credentials in plain text.\n";
+
+/**
+ * The .gitignore written beside the output: the credentials file, and Secrets when written in plain.
+ * A .gitignore of the user's own is kept, with the missing entries added at its end.
+ */
+export function gitignoreFor(existing: string | undefined, secretFiles: readonly string[]): string {
+  const entries = [CREDENTIALS_FILE, ...secretFiles].map((name) => `/${name}`);
+  if (existing === undefined || existing.startsWith(GITIGNORE_HEADER)) {
+    return GITIGNORE_HEADER + entries.map((entry) => `${entry}\n`).join("");
+  }
+  const present = new Set(existing.split("\n").map((line) => line.trim()));
+  const missing = entries.filter((entry) => !present.has(entry));
+  if (missing.length === 0) return existing;
+  const separator = existing === "" || existing.endsWith("\n") ? "" : "\n";
+  return `${existing}${separator}${GITIGNORE_HEADER}${missing.map((entry) => `${entry}\n`).join("")}`;
 }

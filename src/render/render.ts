@@ -207,6 +207,7 @@ export function renderStack(options: RenderOptions): RenderedStack {
     secretFiles.push(CREDENTIALS_FILE);
     // A GitOps directory is committed as a whole: only the credentials file stays out of it.
     files[GITIGNORE_FILE] = gitignoreFor(
+      existingGitignore(options.outDir),
       format === "plain" ? secretFiles.filter((f) => f !== CREDENTIALS_FILE) : [],
     );
   }
@@ -224,6 +225,15 @@ export function renderStack(options: RenderOptions): RenderedStack {
     files,
     secretFiles,
   };
+}
+
+function existingGitignore(outDir: string | undefined): string | undefined {
+  if (outDir === undefined) return undefined;
+  try {
+    return fs.readFileSync(path.join(outDir, GITIGNORE_FILE), "utf8");
+  } catch {
+    return undefined;
+  }
 }
 
 function installScript(input: {
@@ -274,9 +284,48 @@ helm upgrade --install ${FALCO_RELEASE} falcosecurity/falco --version ${input.fa
 }
 
 /** Writes the rendered files; install.sh is made executable. */
+/** Every file some format or secrets mode writes: what an earlier render may have left behind. */
+const RENDERED_FILES = [
+  "falco-values.yaml",
+  "falcosidekick-values.yaml",
+  "manifests.yaml",
+  "install.sh",
+  "kustomization.yaml",
+  "helmrepository.yaml",
+  "helmreleases.yaml",
+  "applications.yaml",
+  "base/kustomization.yaml",
+  "base/manifests.yaml",
+  "base/secrets.yaml",
+];
+const RENDERED_MARKS = [
+  "# Rendered by falco-stack ",
+  "#!/usr/bin/env bash\n# Installs what falco-stack rendered",
+];
+
+/**
+ * Files an earlier render wrote that this one does not (another format, or plain Secrets before
+ * external): left in place they would be committed, plain Secrets included. Only files that carry
+ * render's own header are removed.
+ */
+function removeStaleRenders(rendered: RenderedStack, outDir: string): void {
+  for (const name of RENDERED_FILES) {
+    if (name in rendered.files) continue;
+    const file = path.join(outDir, name);
+    let head: string;
+    try {
+      head = fs.readFileSync(file, "utf8").slice(0, 80);
+    } catch {
+      continue;
+    }
+    if (RENDERED_MARKS.some((mark) => head.startsWith(mark))) fs.rmSync(file);
+  }
+}
+
 export function writeRenderedStack(rendered: RenderedStack, outDir: string): string[] {
   try {
     fs.mkdirSync(outDir, { recursive: true });
+    removeStaleRenders(rendered, outDir);
     return Object.entries(rendered.files).map(([name, content]) => {
       const file = path.join(outDir, name);
       fs.mkdirSync(path.dirname(file), { recursive: true });

@@ -163,3 +163,44 @@ describe("a changed credential rolls exactly the pods that use it", () => {
     assert.deepEqual(rollsAfterChanging({}), []);
   });
 });
+
+describe("re-rendering into a directory an earlier render used", () => {
+  it("removes what the earlier render wrote and this one does not: no stale plain Secrets get committed", () => {
+    const out = tempDir();
+    writeRenderedStack(
+      renderStack({ stack: "dev", env: {}, outDir: out, format: "flux", secrets: "plain" }),
+      out,
+    );
+    assert.ok(fs.existsSync(path.join(out, "base", "secrets.yaml")));
+    writeRenderedStack(renderStack({ stack: "dev", env: {}, outDir: out, format: "flux" }), out);
+    assert.ok(
+      !fs.existsSync(path.join(out, "base", "secrets.yaml")),
+      "plain Secrets of the earlier render are gone",
+    );
+
+    const plain = tempDir();
+    renderInto(plain, "dev");
+    renderInto(plain, "dev", { format: "argocd" });
+    assert.deepEqual(Object.keys(readTree(plain)).sort(), [
+      ".falco-stack-credentials.yaml",
+      ".gitignore",
+      "applications.yaml",
+      "base/kustomization.yaml",
+      "base/manifests.yaml",
+      "kustomization.yaml",
+    ]);
+  });
+
+  it("leaves files it did not write, and keeps the user's own .gitignore, adding its entries", () => {
+    const out = tempDir();
+    fs.writeFileSync(path.join(out, "manifests.yaml"), "# mine\n");
+    fs.writeFileSync(path.join(out, ".gitignore"), "*.tmp");
+    renderInto(out, "dev", { format: "flux" });
+    assert.equal(fs.readFileSync(path.join(out, "manifests.yaml"), "utf8"), "# mine\n");
+    const gitignore = fs.readFileSync(path.join(out, ".gitignore"), "utf8");
+    assert.match(gitignore, /^\*\.tmp\n/);
+    assert.match(gitignore, /^\/\.falco-stack-credentials\.yaml$/m);
+    renderInto(out, "dev", { format: "flux" });
+    assert.equal(fs.readFileSync(path.join(out, ".gitignore"), "utf8"), gitignore, "added once");
+  });
+});
