@@ -145,63 +145,16 @@ export function renderStack(options: RenderOptions): RenderedStack {
 
   const source = path.relative(projectRoot, stackFile.file) || stackFile.file;
   const header = `# Rendered by falco-stack from ${source} (stack ${stackFile.stack}). Re-render instead of editing.\n`;
-  const files: Record<string, string> = {};
-  const secretFiles: string[] = [];
-  if (format === "plain") {
-    const written = secrets === "plain" ? manifests : ownObjects;
-    files["falco-values.yaml"] = yamlDocument(header, falcoRelease.values);
-    files["falcosidekick-values.yaml"] = yamlDocument(header, sidekickRelease.values);
-    files["manifests.yaml"] = yamlDocuments(
-      header +
-        (secrets === "plain"
-          ? "# Holds Secrets: keep this file out of version control, or encrypt it (sealed-secrets, SOPS).\n"
-          : ""),
-      written,
-    );
-    if (secrets === "plain") secretFiles.push("manifests.yaml");
-    files["install.sh"] = installScript({
-      namespace: config.namespace,
-      falcoVersion: falcoRelease.version,
-      sidekickVersion: sidekickRelease.version,
-      externalSecrets,
-    });
-  } else {
-    const argocd = format === "argocd";
-    const waves = argocdWaves(plan.releases);
-    const inBase = (objects: readonly PlainObject[]) =>
-      argocd
-        ? objects.map((manifest) =>
-            withSyncWave(manifest, manifest.kind === "Namespace" ? waves.namespace : waves.object),
-          )
-        : objects;
-    const baseResources = ["manifests.yaml"];
-    files["base/manifests.yaml"] = yamlDocuments(header, inBase(ownObjects));
-    if (secrets === "plain" && secretObjects.length > 0) {
-      baseResources.push("secrets.yaml");
-      files["base/secrets.yaml"] = yamlDocuments(
-        header +
-          "# Plain Secrets (--secrets plain): encrypt before committing, e.g. sops --encrypt --in-place\n" +
-          "# --encrypted-regex '^(data|stringData)$' base/secrets.yaml (Flux decrypts with spec.decryption).\n",
-        inBase(secretObjects),
-      );
-      secretFiles.push("base/secrets.yaml");
-    }
-    files["base/kustomization.yaml"] = yamlDocument(header, kustomization(baseResources));
-    if (argocd) {
-      files["applications.yaml"] = yamlDocuments(header, argocdApplications(plan.releases));
-      files["kustomization.yaml"] = yamlDocument(header, kustomization(["base", "applications.yaml"]));
-    } else {
-      files["helmrepository.yaml"] = yamlDocument(
-        header,
-        fluxHelmRepository(config.namespace, FALCO_CHART_REPO),
-      );
-      files["helmreleases.yaml"] = yamlDocuments(header, fluxHelmReleases(plan.releases));
-      files["kustomization.yaml"] = yamlDocument(
-        header,
-        kustomization(["base", "helmrepository.yaml", "helmreleases.yaml"]),
-      );
-    }
-  }
+  const layout = { header, ownObjects, secretObjects, secrets };
+  const { files, secretFiles } =
+    format === "plain"
+      ? plainFiles(layout, plan, {
+          namespace: config.namespace,
+          falcoVersion: falcoRelease.version,
+          sidekickVersion: sidekickRelease.version,
+          externalSecrets,
+        })
+      : gitopsFiles(layout, plan, format, config.namespace);
   if ("file" in resolved) {
     files[CREDENTIALS_FILE] = resolved.file;
     secretFiles.push(CREDENTIALS_FILE);
@@ -227,6 +180,81 @@ export function renderStack(options: RenderOptions): RenderedStack {
   };
 }
 
+interface Layout {
+  header: string;
+  ownObjects: PlainObject[];
+  secretObjects: PlainObject[];
+  secrets: SecretsMode;
+}
+
+interface Written {
+  files: Record<string, string>;
+  secretFiles: string[];
+}
+
+/** For helm: the two values files, our objects (with the Secrets in plain mode), install.sh. */
+function plainFiles(layout: Layout, plan: StackPlan, install: InstallInput): Written {
+  const { header, ownObjects, secretObjects, secrets } = layout;
+  const [sidekickRelease, falcoRelease] = plan.releases;
+  const plainSecrets = secrets === "plain";
+  return {
+    files: {
+      "falco-values.yaml": yamlDocument(header, falcoRelease.values),
+      "falcosidekick-values.yaml": yamlDocument(header, sidekickRelease.values),
+      "manifests.yaml": yamlDocuments(
+        header +
+          (plainSecrets
+            ? "# Holds Secrets: keep this file out of version control, or encrypt it (sealed-secrets, SOPS).\n"
+            : ""),
+        // Plan order: namespaces first, then the Secrets and the rest.
+        plainSecrets ? plan.objects.map((object) => object.manifest) : ownObjects,
+      ),
+      "install.sh": installScript(install),
+    },
+    secretFiles: plainSecrets && secretObjects.length > 0 ? ["manifests.yaml"] : [],
+  };
+}
+
+/** For Flux or Argo CD: a root kustomization over the base and the release objects. */
+function gitopsFiles(layout: Layout, plan: StackPlan, format: "flux" | "argocd", namespace: string): Written {
+  const { header, ownObjects, secretObjects, secrets } = layout;
+  const argocd = format === "argocd";
+  const waves = argocdWaves(plan.releases);
+  const inBase = (objects: readonly PlainObject[]) =>
+    argocd
+      ? objects.map((manifest) =>
+          withSyncWave(manifest, manifest.kind === "Namespace" ? waves.namespace : waves.object),
+        )
+      : objects;
+  const files: Record<string, string> = {};
+  const secretFiles: string[] = [];
+  const baseResources = ["manifests.yaml"];
+  files["base/manifests.yaml"] = yamlDocuments(header, inBase(ownObjects));
+  if (secrets === "plain" && secretObjects.length > 0) {
+    baseResources.push("secrets.yaml");
+    files["base/secrets.yaml"] = yamlDocuments(
+      header +
+        "# Plain Secrets (--secrets plain): encrypt before committing, e.g. sops --encrypt --in-place\n" +
+        "# --encrypted-regex '^(data|stringData)$' base/secrets.yaml (Flux decrypts with spec.decryption).\n",
+      inBase(secretObjects),
+    );
+    secretFiles.push("base/secrets.yaml");
+  }
+  files["base/kustomization.yaml"] = yamlDocument(header, kustomization(baseResources));
+  if (argocd) {
+    files["applications.yaml"] = yamlDocuments(header, argocdApplications(plan.releases));
+    files["kustomization.yaml"] = yamlDocument(header, kustomization(["base", "applications.yaml"]));
+  } else {
+    files["helmrepository.yaml"] = yamlDocument(header, fluxHelmRepository(namespace, FALCO_CHART_REPO));
+    files["helmreleases.yaml"] = yamlDocuments(header, fluxHelmReleases(plan.releases));
+    files["kustomization.yaml"] = yamlDocument(
+      header,
+      kustomization(["base", "helmrepository.yaml", "helmreleases.yaml"]),
+    );
+  }
+  return { files, secretFiles };
+}
+
 function existingGitignore(outDir: string | undefined): string | undefined {
   if (outDir === undefined) return undefined;
   try {
@@ -236,12 +264,14 @@ function existingGitignore(outDir: string | undefined): string | undefined {
   }
 }
 
-function installScript(input: {
+interface InstallInput {
   namespace: string;
   falcoVersion: string;
   sidekickVersion: string;
   externalSecrets: readonly ExternalSecret[];
-}): string {
+}
+
+function installScript(input: InstallInput): string {
   const checks = input.externalSecrets
     .map(
       (secret) =>
