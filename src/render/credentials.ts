@@ -28,16 +28,24 @@ const CREDENTIAL_NAMES = Object.keys(CREDENTIAL_ENV) as (keyof StackCredentials)
 /** Letters and digits only: the values go unquoted into `--requirepass` and `user:password`. */
 const TOKEN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
-const credentialValue = z
-  .string({ error: "must be a string" })
-  .min(8, { error: "must be at least 8 characters" })
-  .regex(TOKEN, { error: "may hold letters, digits, '.', '_' and '-' only" });
+const credentialValue = (min: number) =>
+  z
+    .string({ error: "must be a string" })
+    .min(min, { error: `must be at least ${min} characters` })
+    .regex(TOKEN, { error: "may hold letters, digits, '.', '_' and '-' only" });
+
+const CREDENTIAL_SCHEMAS = {
+  uiUser: credentialValue(3),
+  uiPassword: credentialValue(12),
+  redisPassword: credentialValue(12),
+  checksumKey: credentialValue(12),
+} satisfies Record<keyof StackCredentials, z.ZodType<string>>;
 
 const credentialsFileSchema = z.strictObject({
-  uiUser: credentialValue.optional(),
-  uiPassword: credentialValue.optional(),
-  redisPassword: credentialValue.optional(),
-  checksumKey: credentialValue.optional(),
+  uiUser: CREDENTIAL_SCHEMAS.uiUser.optional(),
+  uiPassword: CREDENTIAL_SCHEMAS.uiPassword.optional(),
+  redisPassword: CREDENTIAL_SCHEMAS.redisPassword.optional(),
+  checksumKey: CREDENTIAL_SCHEMAS.checksumKey.optional(),
 });
 
 /** A credentials file or variable that cannot be used; names the file or the variable. */
@@ -109,7 +117,7 @@ export function resolveCredentials(options: CredentialsSourceOptions): ResolvedC
     const variable = CREDENTIAL_ENV[name];
     const fromEnv = options.env[variable];
     if (fromEnv !== undefined && fromEnv !== "") {
-      const checked = credentialValue.safeParse(fromEnv);
+      const checked = CREDENTIAL_SCHEMAS[name].safeParse(fromEnv);
       if (!checked.success) {
         throw new CredentialsError(`${variable}: ${checked.error.issues[0]?.message ?? "is not usable"}`);
       }

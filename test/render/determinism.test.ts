@@ -204,3 +204,18 @@ describe("re-rendering into a directory an earlier render used", () => {
     assert.equal(fs.readFileSync(path.join(out, ".gitignore"), "utf8"), gitignore, "added once");
   });
 });
+
+describe("credentials from the environment are checked", () => {
+  it("names the variable and what is allowed, without echoing the value", () => {
+    assert.throws(
+      () => renderStack({ stack: "dev", env: { FALCO_STACK_REDIS_PASSWORD: "has space in it" } }),
+      (error: Error) =>
+        /^FALCO_STACK_REDIS_PASSWORD: may hold letters, digits/.test(error.message) &&
+        !error.message.includes("has space in it"),
+    );
+    assert.throws(
+      () => renderStack({ stack: "dev", env: { FALCO_STACK_UI_PASSWORD: "short" } }),
+      /FALCO_STACK_UI_PASSWORD: must be at least 12 characters/,
+    );
+  });
+});
