@@ -33,15 +33,15 @@ export function registerRenderCommand(program: Command, result: CommandResult): 
     )
     .option(
       "--format <format>",
-      "plain: falco-values.yaml, falcosidekick-values.yaml, manifests.yaml, install.sh;\n" +
+      "plain: falco-values.yaml, falcosidekick-values.yaml, manifests.yaml, install.sh; " +
         "flux: HelmRepository + HelmReleases + base/ (kustomize); argocd: Applications + base/",
       "plain",
     )
     .option(
       "--secrets <mode>",
-      "plain: write the Secrets with their data (0600; for flux/argocd in base/secrets.yaml, to encrypt\n" +
-        "with SOPS); external: write no Secret, create falcosidekick-outputs, falcosidekick-ui-auth and\n" +
-        "falcosidekick-redis-auth yourself (keys listed after rendering). Default: plain for --format plain,\n" +
+      "plain: write the Secrets with their data (0600; for flux/argocd in base/secrets.yaml, to encrypt " +
+        "with SOPS); external: write no Secret, create falcosidekick-outputs, falcosidekick-ui-auth and " +
+        "falcosidekick-redis-auth yourself (keys listed after rendering). Default: plain for --format plain, " +
         "external for flux and argocd",
     )
     .addHelpText(
