@@ -11,7 +11,7 @@ import {
   withFile,
   type StackFileOptions,
 } from "../config/stack-file.ts";
-import { OutputPathError } from "../errors.ts";
+import { FalcoStackError, OutputPathError } from "../errors.ts";
 import {
   isSecretPlaceholder,
   PLACEHOLDER_MARKER,
@@ -53,6 +53,9 @@ export interface RenderOptions extends StackFileOptions {
   /** Default: plain for the plain format, external for flux and argocd. */
   secrets?: SecretsMode;
 }
+
+/** Plain Secrets for a GitOps directory would carry placeholders. */
+export class PlaceholderError extends FalcoStackError {}
 
 /** A Secret the user creates when render writes none (`--secrets external`). */
 export interface ExternalSecret {
@@ -142,6 +145,15 @@ export function renderStack(options: RenderOptions): RenderedStack {
   // With external Secrets the placeholders are the user's to fill, in their own Secret.
   const placeholders =
     secrets === "plain" ? Object.values(outputs.secretEnv).filter(isSecretPlaceholder) : [];
+  if (format !== "plain" && placeholders.length > 0) {
+    // No install.sh stands between a committed directory and the cluster to refuse them.
+    throw new PlaceholderError(
+      `--format ${format} --secrets plain: these secret output settings are unknown offline, and a committed ` +
+        `Secret would deploy the placeholder:\n${placeholders
+          .map((placeholder) => `  ${placeholder.configKey}: export ${placeholder.env}=...`)
+          .join("\n")}\nexport them and render again, or use --secrets external`,
+    );
+  }
 
   const source = path.relative(projectRoot, stackFile.file) || stackFile.file;
   const header = `# Rendered by falco-stack from ${source} (stack ${stackFile.stack}). Re-render instead of editing.\n`;

@@ -276,3 +276,17 @@ describe("render --format and --secrets on the command line", () => {
     assert.match(secrets.stderr, /--secrets sealed: allowed: plain, external/);
   });
 });
+
+describe("plain Secrets in a GitOps directory", () => {
+  it("refuses to write placeholders there: nothing would stop them reaching the cluster", () => {
+    assert.throws(
+      () => renderStack({ stack: "prod", env: {}, format: "flux", secrets: "plain" }),
+      (error: Error) =>
+        /--format flux --secrets plain/.test(error.message) &&
+        error.message.includes(
+          "falco-stack:outputs.slack.webhookurl: export FALCO_STACK_SLACK_WEBHOOKURL=...",
+        ) &&
+        /or use --secrets external/.test(error.message),
+    );
+  });
+});
