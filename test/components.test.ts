@@ -64,7 +64,7 @@ describe("FalcoSecurityStack as a library component", () => {
     const falco = chartValues(run.resources, "falco");
     assert.equal(
       (falco.falco!.http_output as { url: string }).url,
-      "http://falcosidekick.runtime-security.svc.cluster.local:2801/",
+      "http://falcosidekick.runtime-security:2801/",
     );
     const namespace = named(run.resources, "kubernetes:core/v1:Namespace", "security-namespace");
     assert.equal((namespace.inputs.metadata as { name: string }).name, "runtime-security");

@@ -13,6 +13,12 @@ const SIDEKICK_PODS = {
 };
 const UI_PODS = { ...SIDEKICK_PODS, "app.kubernetes.io/component": "ui" };
 const REDIS_PODS = { ...SIDEKICK_PODS, "app.kubernetes.io/component": "ui-redis" };
+const CHART_TEST_POD = {
+  podSelector: {
+    matchLabels: { "app.kubernetes.io/name": "falcosidekick", "app.kubernetes.io/instance": "falcosidekick" },
+    matchExpressions: [{ key: "app.kubernetes.io/component", operator: "DoesNotExist" }],
+  },
+};
 
 function byName(policies: NetworkPolicyManifest[], name: string): NetworkPolicyManifest {
   const found = policies.find((policy) => policy.metadata.name === name);
@@ -51,27 +57,34 @@ describe("network policies", () => {
     assert.throws(() => new NetworkPolicy(broken as never).validate());
   });
 
-  it("sidekick (2801) only from the Falco pods and the UI pods", () => {
+  it("sidekick (2801) only from the Falco pods, the UI pods and the chart's helm test pod", () => {
     const sidekick = byName(buildNetworkPolicies({ ...base, uiEnabled: true }), "falcosidekick");
     assert.deepEqual(sidekick.spec.podSelector, { matchLabels: SIDEKICK_PODS });
     assert.deepEqual(sidekick.spec.ingress, [
       {
-        from: [{ podSelector: { matchLabels: FALCO_PODS } }, { podSelector: { matchLabels: UI_PODS } }],
+        from: [
+          { podSelector: { matchLabels: FALCO_PODS } },
+          { podSelector: { matchLabels: UI_PODS } },
+          CHART_TEST_POD,
+        ],
         ports: [{ protocol: "TCP", port: 2801 }],
       },
     ]);
   });
 
-  it("UI (2802) from the namespace by default, plus the configured sources", () => {
+  it("UI (2802) from falcosidekick by default, plus the configured sources", () => {
     const extra = { ipBlock: { cidr: "10.0.0.0/8" } };
     const policies = buildNetworkPolicies({ ...base, uiEnabled: true, uiAllowedFrom: [extra] });
     const ui = byName(policies, "falcosidekick-ui");
     assert.deepEqual(ui.spec.podSelector, { matchLabels: UI_PODS });
     assert.deepEqual(ui.spec.ingress, [
-      { from: [{ podSelector: {} }, extra], ports: [{ protocol: "TCP", port: 2802 }] },
+      {
+        from: [{ podSelector: { matchLabels: SIDEKICK_PODS } }, extra],
+        ports: [{ protocol: "TCP", port: 2802 }],
+      },
     ]);
     const byDefault = byName(buildNetworkPolicies({ ...base, uiEnabled: true }), "falcosidekick-ui");
-    assert.deepEqual(byDefault.spec.ingress[0]?.from, [{ podSelector: {} }]);
+    assert.deepEqual(byDefault.spec.ingress[0]?.from, [{ podSelector: { matchLabels: SIDEKICK_PODS } }]);
   });
 
   it("Redis (6379) only from the UI pods", () => {
@@ -88,7 +101,10 @@ describe("network policies", () => {
       policies.map((policy) => policy.metadata.name),
       ["falcosidekick"],
     );
-    assert.deepEqual(policies[0]?.spec.ingress[0]?.from, [{ podSelector: { matchLabels: FALCO_PODS } }]);
+    assert.deepEqual(policies[0]?.spec.ingress[0]?.from, [
+      { podSelector: { matchLabels: FALCO_PODS } },
+      CHART_TEST_POD,
+    ]);
   });
 
   it("follows the release names it is given", () => {

@@ -209,6 +209,7 @@ describe("outputs: render placeholders and the environment", () => {
       stack: "prod",
       secretPaths: new Set([
         "slack.webhookurl",
+        "elasticsearch.username",
         "elasticsearch.password",
         "loki.customheaders.Authorization",
         "extra.pagerduty.routingkey",
@@ -216,6 +217,7 @@ describe("outputs: render placeholders and the environment", () => {
     });
     assert.deepEqual(Object.keys(plan.secretEnv).sort(), [
       "ELASTICSEARCH_PASSWORD",
+      "ELASTICSEARCH_USERNAME",
       "LOKI_CUSTOMHEADERS",
       "PAGERDUTY_ROUTINGKEY",
       "SLACK_WEBHOOKURL",

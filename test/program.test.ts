@@ -77,7 +77,7 @@ describe("the program under mocks: dev stack", () => {
     assert.equal(at(falco, "falco.json_include_output_property"), true);
     assert.equal(at(falco, "falco.json_include_output_fields_property"), true);
     assert.equal(at(falco, "falco.http_output.enabled"), true);
-    assert.equal(at(falco, "falco.http_output.url"), "http://falcosidekick.falco.svc.cluster.local:2801/");
+    assert.equal(at(falco, "falco.http_output.url"), "http://falcosidekick.falco:2801/");
     assert.deepEqual(
       (falco.tolerations as { key: string }[]).map((t) => t.key),
       ["node-role.kubernetes.io/master", "node-role.kubernetes.io/control-plane"],
@@ -189,7 +189,7 @@ describe("the program under mocks: dev stack", () => {
     assert.equal(run.outputs.uiUser, "falco-mockuser");
     assert.equal(run.outputs.namespace, "falco");
     assert.deepEqual(run.outputs.chartVersions, { falco: "9.1.0", falcosidekick: "0.14.0" });
-    assert.equal(run.outputs.sidekickUrl, "http://falcosidekick.falco.svc.cluster.local:2801/");
+    assert.equal(run.outputs.sidekickUrl, "http://falcosidekick.falco:2801/");
     assert.deepEqual(run.outputs.ui, {
       enabled: true,
       namespace: "falco",
@@ -394,7 +394,7 @@ describe("the program under mocks: other stacks and edge configs", () => {
     });
     const outputs = {
       slack: { webhookurl: "https://hooks.slack.com/services/T/B/decrypted" },
-      elasticsearch: { hostport: "https://es:9200", password: "plain-es-password" },
+      elasticsearch: { hostport: "https://es:9200", username: "falco", password: "plain-es-password" },
     };
     const run = await runUnderMocks(
       () => runProgram(root),
@@ -440,7 +440,7 @@ describe("the program under mocks: other stacks and edge configs", () => {
     assert.equal(run.outputs.uiPassword, undefined);
   });
 
-  it("runs air-gapped without falcoctl, shadowing /etc/falco/config.d for modern_ebpf only", async () => {
+  it("runs air-gapped without falcoctl, shadowing /etc/falco/config.d; kmod is refused there", async () => {
     const airGapped = await runStack("dev", {
       falco: { airGapped: true },
       rules: { files: ["rules"], rulesets: ["falco-rules"] },
@@ -454,10 +454,19 @@ describe("the program under mocks: other stacks and edge configs", () => {
       ),
     );
 
-    const kmod = await runStack("dev", {
-      falco: { airGapped: true, driver: "kmod" },
-      rules: { files: ["rules"], rulesets: ["falco-rules"] },
-    });
+    const { runProgram } = await import("../components/program.ts");
+    const refused = await failureUnderMocks(
+      runProgram,
+      pulumiConfigFrom({
+        ...readStackConfig({ stack: "dev" }).raw,
+        falco: { airGapped: true, driver: "kmod" },
+        rules: { files: ["rules"], rulesets: ["falco-rules"] },
+      }),
+      { stack: "dev" },
+    );
+    assert.match(String(refused.error), /falco-stack:falco\.driver: "kmod" needs the driver loader/);
+
+    const kmod = await runStack("dev", { falco: { driver: "kmod" } });
     const kmodValues = values(find(kmod, CHART, "falco-stack-falco"));
     assert.equal(at(kmodValues, "driver.kind"), "kmod");
     assert.ok(
@@ -486,13 +495,13 @@ describe("the program under mocks: other stacks and edge configs", () => {
 
   it("merges raw chart values last", async () => {
     const run = await runStack("dev", {
-      falco: { values: { falco: { priority: "notice" }, tty: false } },
-      sidekick: { values: { replicaCount: 3 } },
+      falco: { values: { falco: { priority: "notice" }, nodeSelector: { pool: "sec" } } },
+      sidekick: { values: { priorityClassName: "high" } },
     });
     const falco = values(find(run, CHART, "falco-stack-falco"));
     assert.equal(at(falco, "falco.priority"), "notice");
-    assert.equal(falco.tty, false);
+    assert.deepEqual(falco.nodeSelector, { pool: "sec" });
     assert.equal(at(falco, "falco.json_output"), true, "merging keeps the rest of the map");
-    assert.equal(values(find(run, CHART, "falco-stack-sidekick")).replicaCount, 3);
+    assert.equal(values(find(run, CHART, "falco-stack-sidekick")).priorityClassName, "high");
   });
 });

@@ -5,9 +5,6 @@ import os from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { parseAllDocuments, parse } from "yaml";
-import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
-import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
-import { ConfigMap, Namespace, Pod, Secret } from "kubernetes-models/v1";
 import { main } from "../src/cli/main.ts";
 import { PLACEHOLDER_MARKER } from "../src/outputs/index.ts";
 import { readStackConfig } from "../src/config/stack-file.ts";
@@ -16,6 +13,7 @@ import { renderStack } from "../src/render/render.ts";
 import { chartDefaults, unknownValuesKeys } from "./helpers/chart-values.ts";
 import { projectRoot } from "./helpers/shared.ts";
 import { pulumiConfigFrom, runUnderMocks } from "./helpers/pulumi-mocks.ts";
+import { KUBE_MODELS } from "./helpers/kube-models.ts";
 
 const SLACK_URL = "https://hooks.slack.com/services/T0/B0/render-test";
 /** What a user exports to render prod with its secrets. */
@@ -25,14 +23,7 @@ const PROD_ENV = {
   FALCO_STACK_ELASTICSEARCH_PASSWORD: "es-render-password",
 };
 
-const MODELS: Record<string, new (data: never) => { validate(): void }> = {
-  "v1/Namespace": Namespace,
-  "v1/ConfigMap": ConfigMap,
-  "v1/Secret": Secret,
-  "v1/Pod": Pod,
-  "networking.k8s.io/v1/NetworkPolicy": NetworkPolicy,
-  "policy/v1/PodDisruptionBudget": PodDisruptionBudget,
-};
+const MODELS = KUBE_MODELS;
 
 function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), "falco-stack-render-"));
@@ -85,10 +76,15 @@ describe("render uses the same values as the program", () => {
         (values.podAnnotations as Record<string, string>)["falco-stack/outputs-checksum"];
       assert.match(checksum(rendered.sidekickValues)!, /^[0-9a-f]{64}$/);
       assert.match(checksum(sidekick)!, /^[0-9a-f]{64}$/);
-      const masked = (values: Record<string, unknown>) => ({
-        ...values,
-        podAnnotations: { ...(values.podAnnotations as object), "falco-stack/outputs-checksum": "<keyed>" },
-      });
+      const keyed = { "falco-stack/credentials-checksum": "<keyed>" };
+      const masked = (values: Record<string, unknown>) => {
+        const webui = values.webui as Record<string, Record<string, unknown>>;
+        return {
+          ...values,
+          podAnnotations: { ...(values.podAnnotations as object), "falco-stack/outputs-checksum": "<keyed>" },
+          webui: { ...webui, podAnnotations: keyed, redis: { ...webui.redis, podAnnotations: keyed } },
+        };
+      };
       assert.deepEqual(masked(rendered.sidekickValues), masked(sidekick));
       assert.deepEqual(parse(rendered.files["falco-values.yaml"]!), rendered.falcoValues);
       assert.deepEqual(parse(rendered.files["falcosidekick-values.yaml"]!), rendered.sidekickValues);
@@ -97,11 +93,13 @@ describe("render uses the same values as the program", () => {
 });
 
 describe("render output", () => {
-  it("writes the four files for the dev stack through the CLI", async () => {
+  it("writes the four files, the credentials file and its .gitignore for the dev stack through the CLI", async () => {
     const out = tempDir();
     const { code, stdout } = await runCli(["render", "--stack", "dev", "--out", out]);
     assert.equal(code, 0);
     assert.deepEqual(fs.readdirSync(out).sort(), [
+      ".falco-stack-credentials.yaml",
+      ".gitignore",
       "falco-values.yaml",
       "falcosidekick-values.yaml",
       "install.sh",
@@ -189,7 +187,7 @@ describe("render output", () => {
 
   it("writes an install script that applies our objects, then falcosidekick, then Falco, at the pinned versions", () => {
     const script = renderStack({ stack: "dev", env: {} }).files["install.sh"]!;
-    const apply = script.indexOf("kubectl apply -f manifests.yaml");
+    const apply = script.indexOf("kubectl apply --server-side --field-manager=falco-stack -f manifests.yaml");
     const sidekick = script.indexOf(
       "helm upgrade --install falcosidekick falcosecurity/falcosidekick --version 0.14.0",
     );
@@ -216,10 +214,7 @@ describe("render output", () => {
       Record<string, unknown>
     >;
     assert.equal(values.driver!.kind, "kmod");
-    assert.equal(
-      (values.falco!.http_output as { url: string }).url,
-      "http://falcosidekick.security.svc.cluster.local:2801/",
-    );
+    assert.equal((values.falco!.http_output as { url: string }).url, "http://falcosidekick.security:2801/");
     assert.deepEqual(unknownValuesKeys(values, chartDefaults("falco")), []);
   });
 

@@ -28,8 +28,12 @@ export const MANAGED_BY_LABELS = {
 
 export const DEMO_APP_LABEL = "falco-stack-demo";
 
+/**
+ * Namespace-qualified, without the cluster domain: `<service>.<namespace>` resolves through the pod's
+ * DNS search path (`svc.<cluster domain>`), so it works on clusters whose domain is not cluster.local.
+ */
 export function sidekickUrl(namespace: string): string {
-  return `http://${SIDEKICK_FULLNAME}.${namespace}.svc.cluster.local:${SIDEKICK_PORT}/`;
+  return `http://${SIDEKICK_FULLNAME}.${namespace}:${SIDEKICK_PORT}/`;
 }
 
 export function falcoPodSelector(): string {

@@ -38,9 +38,9 @@ export interface NetworkPolicyOptions {
   namespace: string;
   uiEnabled: boolean;
   /**
-   * Extra sources allowed to reach the UI port (NetworkPolicyPeer objects), added to the default: every pod
-   * of the namespace. `kubectl port-forward` needs no rule: the kubelet enters the pod's network namespace
-   * and connects to localhost there, which NetworkPolicy does not filter.
+   * Extra sources allowed to reach the UI port (NetworkPolicyPeer objects), added to the default:
+   * falcosidekick, which posts every event there. `kubectl port-forward` needs no rule: the kubelet
+   * enters the pod's network namespace and connects to localhost there, which NetworkPolicy does not filter.
    */
   uiAllowedFrom?: object[];
   /** Extra sources allowed to reach sidekick's port, e.g. a Prometheus scraping /metrics from another namespace. */
@@ -81,7 +81,21 @@ function policy(
 }
 
 /**
- * sidekick (2801) only from Falco pods and the UI pods; UI (2802) from the namespace plus `uiAllowedFrom`;
+ * The chart's `helm test` pod (templates/tests/test-connection.yaml) carries the release's name and
+ * instance labels but no `app.kubernetes.io/component`, which tells it apart from the chart's workloads.
+ */
+function chartTestPod(instance: string): object {
+  return {
+    podSelector: {
+      matchLabels: { "app.kubernetes.io/name": "falcosidekick", "app.kubernetes.io/instance": instance },
+      matchExpressions: [{ key: "app.kubernetes.io/component", operator: "DoesNotExist" }],
+    },
+  };
+}
+
+/**
+ * sidekick (2801) only from Falco pods, the UI pods and the chart's test pod; UI (2802) only from
+ * falcosidekick plus `uiAllowedFrom`;
  * Redis (6379) only from the UI pods (its wait-redis init container included). Kubelet probes are not
  * affected: CNIs let the node reach its own pods.
  */
@@ -96,14 +110,17 @@ export function buildNetworkPolicies(options: NetworkPolicyOptions): NetworkPoli
 
   const sidekickFrom: object[] = [{ podSelector: { matchLabels: falcoPods } }];
   if (options.uiEnabled) sidekickFrom.push({ podSelector: { matchLabels: uiPods } });
+  sidekickFrom.push(chartTestPod(instance));
   sidekickFrom.push(...(options.sidekickAllowedFrom ?? []));
 
   const policies = [
     policy(sidekickFullname, namespace, sidekickPods(instance, "core"), sidekickFrom, SIDEKICK_PORT),
   ];
   if (options.uiEnabled) {
-    // An empty podSelector in a peer means every pod of the policy's own namespace (falcosidekick included).
-    const uiFrom: object[] = [{ podSelector: {} }, ...(options.uiAllowedFrom ?? [])];
+    const uiFrom: object[] = [
+      { podSelector: { matchLabels: sidekickPods(instance, "core") } },
+      ...(options.uiAllowedFrom ?? []),
+    ];
     policies.push(policy(`${sidekickFullname}-ui`, namespace, uiPods, uiFrom, UI_PORT));
     policies.push(
       policy(

@@ -21,7 +21,18 @@ export interface SidekickValuesInput<Checksum = string> {
   observability?: ObservabilitySettings;
   /** A custom field on every event. Default: none. */
   clusterName?: string;
+  /** Keyed checksums of the UI's and Redis's credentials (UI on only): a change rolls their pods. */
+  credentialChecksums?: CredentialChecksums<Checksum>;
 }
+
+export interface CredentialChecksums<Checksum = string> {
+  /** The UI login and the Redis password the UI Deployment reads. */
+  ui: Checksum;
+  /** The password the Redis StatefulSet reads. */
+  redis: Checksum;
+}
+
+export const CREDENTIALS_CHECKSUM_ANNOTATION = "falco-stack/credentials-checksum";
 
 export const OUTPUTS_CHECKSUM_ANNOTATION = "falco-stack/outputs-checksum";
 
@@ -41,12 +52,18 @@ export function buildSidekickValues<Checksum = string>(input: SidekickValuesInpu
         // The chart tests `if .Values.webui.ttl`: the string "0" would be truthy.
         ttl: ui.ttl === "0" ? 0 : ui.ttl,
         existingSecret: UI_AUTH_SECRET,
+        ...(input.credentialChecksums
+          ? { podAnnotations: { [CREDENTIALS_CHECKSUM_ANNOTATION]: input.credentialChecksums.ui } }
+          : {}),
         redis: {
           existingSecret: REDIS_AUTH_SECRET,
           password: REDIS_PASSWORD_PLACEHOLDER,
           storageEnabled: ui.storageEnabled,
           storageSize: ui.storageSize,
           ...(ui.storageClass !== undefined ? { storageClass: ui.storageClass } : {}),
+          ...(input.credentialChecksums
+            ? { podAnnotations: { [CREDENTIALS_CHECKSUM_ANNOTATION]: input.credentialChecksums.redis } }
+            : {}),
         },
       }
     : { enabled: false };

@@ -20,6 +20,7 @@ import {
   type Priority,
   type ValueKind,
 } from "./catalog.ts";
+import { missingCredentials } from "./credential-pairs.ts";
 import { didYouMean } from "../config/suggest.ts";
 import {
   allowedKeysAt,
@@ -422,6 +423,14 @@ class Planner {
           `is required: ${spec.title} is on because its block is present, and it needs ${all}; ${keyPath}: ${keySpec.doc}`,
         );
       }
+    }
+
+    const present = (keyPath: string) =>
+      markers.has(keyPath) || (values.get(keyPath) !== undefined && values.get(keyPath) !== "");
+    for (const { key, message } of missingCredentials(name, present)) {
+      // A sensitive key may sit in the user's own Secret (outputs.existingSecret), out of our sight.
+      if (this.options.existingSecret && spec.keys[key]?.sensitive) continue;
+      this.issue([name, key], message);
     }
 
     for (const [keyPath, why] of markers) {

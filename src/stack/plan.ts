@@ -23,7 +23,7 @@ import {
   uiPortForwardCommand,
 } from "../builders/names.ts";
 import { buildNetworkPolicies } from "../builders/network-policies.ts";
-import { buildSidekickValues } from "../builders/sidekick-values.ts";
+import { buildSidekickValues, type CredentialChecksums } from "../builders/sidekick-values.ts";
 import type { UpstreamRulesetName } from "../falco-rules/rulesets.ts";
 import type { LateValues } from "./late.ts";
 import { planPlatformObjects, sidekickScraperPeers, uiControllerPeers } from "./plan-platform.ts";
@@ -186,6 +186,7 @@ export function planSidekick(input: SidekickPartInput): SidekickPart {
     outputsSecretName: outputs.existingSecret,
     observability: input.observability,
     clusterName: input.clusterName,
+    ...(ui.enabled ? { credentialChecksums: credentialChecksums(credentials, late) } : {}),
   });
   return {
     objects,
@@ -201,6 +202,23 @@ export function planSidekick(input: SidekickPartInput): SidekickPart {
       namespace,
       values,
     },
+  };
+}
+
+/**
+ * Keyed checksums of what each UI pod reads from its Secrets: a changed credential rolls exactly the
+ * pods that use it (the chart's own checksum does not cover `existingSecret`s).
+ */
+function credentialChecksums(credentials: StackCredentials, late: LateValues): CredentialChecksums {
+  const { checksumKey, uiUser, uiPassword, redisPassword } = credentials;
+  return {
+    // The UI reads its login and the Redis password.
+    ui: late.computeFrom([checksumKey, uiUser, uiPassword, redisPassword], ([key, user, password, redis]) =>
+      secretChecksum(uiAuthSecretData(String(user), String(password), String(redis)), String(key)),
+    ),
+    redis: late.computeFrom([checksumKey, redisPassword], ([key, redis]) =>
+      secretChecksum(redisAuthSecretData(String(redis)), String(key)),
+    ),
   };
 }
 

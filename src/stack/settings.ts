@@ -141,7 +141,28 @@ const REFUSED_FALCO_VALUES: RefusedValue[] = [
     path: ["falcosidekick"],
     message: `${STACK_OWNS} falcosidekick is a release of its own; configure it under falco-stack:sidekick and falco-stack:outputs`,
   },
+  ...typedKeys([
+    [["tty"], "falco.tty"],
+    [["resources"], "falco.resources"],
+    [["tolerations"], "falco.tolerations"],
+    [["falcoctl", "artifact"], "falco.airGapped (whether falcoctl installs rulesets)"],
+    [["falcoctl", "config", "artifact"], "rules.rulesets (the pinned rulesets falcoctl installs)"],
+  ]),
+  ...[
+    ["falco", "http_output", "enabled"],
+    ["falco", "json_output"],
+    ["falco", "json_include_output_property"],
+    ["falco", "json_include_output_fields_property"],
+  ].map((path) => ({
+    path,
+    message: `${STACK_OWNS} Falco sends events to falcosidekick as JSON over http_output with output and output_fields, or they are lost (sidekick answers HTTP 400)`,
+  })),
 ];
+
+/** Raw keys a typed setting covers: set through the typed key, which is validated and documented. */
+function typedKeys(entries: readonly [string[], string][]): RefusedValue[] {
+  return entries.map(([path, typed]) => ({ path, message: `is covered by a typed setting: use ${typed}` }));
+}
 
 const GENERATED_CREDENTIALS =
   "the UI login and the Redis password are generated and handed over in Secrets (stack outputs uiUser, uiPassword); credentials never go into chart values";
@@ -164,6 +185,24 @@ const REFUSED_SIDEKICK_VALUES: RefusedValue[] = [
   {
     path: ["webui", "externalRedis", "password"],
     message: "is not supported: credentials never go into chart values",
+  },
+  ...typedKeys([
+    [["replicaCount"], "sidekick.replicas"],
+    [["webui", "enabled"], "ui.enabled (it also creates the UI's credentials and NetworkPolicy)"],
+    [["webui", "replicaCount"], "ui.replicas"],
+    [["webui", "ttl"], "ui.ttl"],
+    [["webui", "redis", "storageEnabled"], "ui.storageEnabled"],
+    [["webui", "redis", "storageSize"], "ui.storageSize"],
+    [["webui", "redis", "storageClass"], "ui.storageClass"],
+  ]),
+  {
+    path: ["webui", "disableauth"],
+    message: "is refused: it turns the UI login off, and the UI shows every event to whoever reaches it",
+  },
+  {
+    path: ["config", "extraEnv"],
+    message:
+      "is refused: environment entries in chart values carry credentials in plain text; output settings go under falco-stack:outputs (sensitive ones to a Secret, or outputs.existingSecret)",
   },
   ...CHART_OUTPUT_KEYS.map((output) => ({
     path: ["config", output],
@@ -310,8 +349,8 @@ const uiSchema = z.strictObject({
     .regex(UI_TTL, { error: "must be a number with a unit s, m, h, d, w, M or y (e.g. 7d), or 0" })
     .default("7d"),
   /**
-   * Extra NetworkPolicy peers allowed to reach the UI port besides the release namespace, for
-   * example an ingress controller namespace. Default [] (port-forward needs no rule).
+   * Extra NetworkPolicy peers allowed to reach the UI port besides falcosidekick, for example an
+   * ingress controller namespace. Default [] (port-forward needs no rule).
    */
   allowedFrom: z.array(networkPolicyPeer).default([]),
   ...uiPlatformShape,
@@ -461,6 +500,12 @@ function checkCombinations(settings: StackSettings): SettingsIssue[] {
     });
   }
   issues.push(...checkPlatformCombinations(settings));
+  if (settings.falco.airGapped && settings.falco.driver !== "modern_ebpf") {
+    issues.push({
+      path: ["falco", "driver"],
+      message: `"${settings.falco.driver}" needs the driver loader to download a kernel module from the internet or build it from kernel headers, which an air-gapped cluster cannot; use modern_ebpf (built into Falco) with falco.airGapped`,
+    });
+  }
   if (
     settings.demo.enabled &&
     !isLateToken(settings.namespace) &&
