@@ -17,7 +17,8 @@ import {
 } from "../demo/stack.ts";
 import type { ForwardedPort } from "../k8s/port-forward.ts";
 import { ExitCode } from "./errors.ts";
-import { positiveNumber, processIo, type CliIo } from "./events.ts";
+import { positiveNumber } from "./events.ts";
+import { processIo, type CliIo } from "./io.ts";
 import type { CommandResult } from "./main.ts";
 import { capturePulumi, pulumiCall, type CapturingPulumiRunner } from "./pulumi-cli.ts";
 

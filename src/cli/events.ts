@@ -5,6 +5,7 @@ import { PRIORITIES, parsePriority, type Priority } from "../events/model.ts";
 import { natsFeed } from "../events/nats.ts";
 import { UiClient, uiFeed } from "../events/ui.ts";
 import { ExitCode, UserError } from "./errors.ts";
+import { processIo, type CliIo } from "./io.ts";
 import type { CommandResult } from "./main.ts";
 
 interface EventsFlags {
@@ -20,16 +21,7 @@ interface EventsFlags {
   poll?: string;
 }
 
-/** Where a command writes; the default is the process's stdout and stderr (tests pass their own). */
-export interface CliIo {
-  stdout(text: string): void;
-  stderr(text: string): void;
-}
-
-export const processIo: CliIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-};
+export { processIo, type CliIo };
 
 export function registerEventsCommand(program: Command, result: CommandResult, io: CliIo = processIo): void {
   program

@@ -2,6 +2,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { renderStack, writeRenderedStack } from "../render.ts";
 import { ExitCode, UserError } from "./errors.ts";
+import { processIo, type CliIo } from "./io.ts";
 import type { CommandResult } from "./main.ts";
 
 interface RenderFlags {
@@ -10,7 +11,7 @@ interface RenderFlags {
   out: string;
 }
 
-export function registerRenderCommand(program: Command, result: CommandResult): void {
+export function registerRenderCommand(program: Command, result: CommandResult, io: CliIo = processIo): void {
   program
     .command("render")
     .description(
@@ -27,15 +28,15 @@ export function registerRenderCommand(program: Command, result: CommandResult): 
     .action((flags: RenderFlags) => {
       if (!flags.stack && !flags.config) throw new UserError("render needs --stack NAME or --config FILE");
       const rendered = renderStack({ stack: flags.stack, file: flags.config });
-      for (const warning of rendered.warnings) process.stderr.write(`warning: ${warning}\n`);
+      for (const warning of rendered.warnings) io.stderr(`warning: ${warning}\n`);
       const written = writeRenderedStack(rendered, path.resolve(flags.out));
-      for (const file of written) process.stdout.write(`wrote ${file}\n`);
+      for (const file of written) io.stdout(`wrote ${file}\n`);
       if (rendered.placeholders.length > 0) {
-        process.stderr.write(
+        io.stderr(
           `manifests.yaml holds ${rendered.placeholders.length} placeholder(s); install.sh refuses to run until they are set:\n`,
         );
         for (const placeholder of rendered.placeholders) {
-          process.stderr.write(`  ${placeholder.configKey}: export ${placeholder.env}=...\n`);
+          io.stderr(`  ${placeholder.configKey}: export ${placeholder.env}=...\n`);
         }
       }
       result.exitCode = ExitCode.ok;

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { FalcoStackError } from "../../src/errors.ts";
-import type { CliIo } from "../../src/cli/events.ts";
+import type { CliIo } from "../../src/cli/io.ts";
 import type { CommandResult } from "../../src/cli/main.ts";
 
 export interface CliOutcome {
