@@ -206,7 +206,7 @@ describe("falco-stack events --ui", () => {
     assert.match(refused.stderr, /refused user "falco-admin"/);
     const missing = await runCommand(registerEventsCommand, ["events", "--ui", ui.url, "--user", user]).done;
     assert.equal(missing.code, 2);
-    assert.match(missing.stderr, /--ui needs --user and --password/);
+    assert.match(missing.stderr, /--ui needs the UI user and password/);
     assert.ok(!hasStackTrace(refused.stderr + missing.stderr));
   });
 });

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { ExitCode, FalcoStackError } from "../errors.ts";
 import { processIo, type CliIo } from "./io.ts";
+import { redactUrlsIn } from "../redact.ts";
 
 /** Each command's action sets its exit code here; main returns it so `bin/` can exit with it. */
 export type CommandResult = { exitCode: number };
@@ -75,11 +76,11 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       return ExitCode.usage;
     }
     if (error instanceof FalcoStackError) {
-      io.stderr(`falco-stack: ${error.message}\n`);
+      io.stderr(`falco-stack: ${redactUrlsIn(error.message)}\n`);
       return error.exitCode;
     }
     const message = error instanceof Error ? error.message : String(error);
-    io.stderr(`falco-stack: unexpected error: ${message}\n`);
+    io.stderr(`falco-stack: unexpected error: ${redactUrlsIn(message)}\n`);
     return ExitCode.usage;
   }
 }

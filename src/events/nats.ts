@@ -1,60 +1,227 @@
-import { connect, type NatsConnection, type Subscription } from "@nats-io/transport-node";
+import net from "node:net";
+import {
+  connect,
+  credsAuthenticator,
+  type ConnectionOptions,
+  type NatsConnection,
+  type Subscription,
+} from "@nats-io/transport-node";
 import { FeedUnavailableError, errorMessage, type EventFeed, type FeedSink } from "./feed.ts";
 import { EventParseError, parseSidekickPayload } from "./model.ts";
 import { ALL_EVENTS_SUBJECT, subjectProblem } from "./subject.ts";
+import { redactUrl, redactUrlsIn } from "../redact.ts";
+
+/** How the client proves who it is, and which CA it trusts for TLS. Contents, not file names. */
+export interface NatsAuth {
+  user?: string;
+  password?: string;
+  token?: string;
+  /** The text of a NATS credentials file (`.creds`: user JWT and NKey seed). */
+  creds?: string;
+  /** PEM text of the CA that signed the server's certificate; implies TLS. */
+  ca?: string;
+}
 
 export interface NatsFeedOptions {
-  /** `nats://host:port` (or `host:port`). */
+  /** `nats://host:port`, `tls://host:port` (or `host:port`); `nats://user:pass@host` and `nats://token@host` carry credentials. */
   url: string;
   /** Default `falco.>`: every subject falcosidekick's default template produces. */
   subject?: string;
+  /** How long connecting may take, the server's first answer included. Default 5 s. */
   connectTimeoutMs?: number;
+  auth?: NatsAuth;
+  /** How often to try again after the connection drops (the client's default: 10, 2 s apart). */
+  maxReconnectAttempts?: number;
+  reconnectTimeWaitMs?: number;
 }
 
-/** Checks a NATS server URL and returns it normalised; throws with what is allowed. */
-export function normaliseNatsUrl(url: string): string {
+/** A NATS server URL, with what its user info says and the URL without it (what the client gets). */
+export interface ParsedNatsUrl {
+  server: string;
+  /** For messages: the URL with any user info as `***`. */
+  display: string;
+  host: string;
+  port: number;
+  tls: boolean;
+  auth: Pick<NatsAuth, "user" | "password" | "token">;
+}
+
+/** Checks a NATS server URL and splits off its credentials; throws with what is allowed. */
+export function parseNatsUrl(url: string): ParsedNatsUrl {
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `nats://${url}`;
+  const shown = redactUrl(withScheme);
   let parsed: URL;
   try {
     parsed = new URL(withScheme);
   } catch {
-    throw new FeedUnavailableError(`"${url}" is not a NATS URL (expected nats://HOST:PORT)`);
+    throw new FeedUnavailableError(`"${shown}" is not a NATS URL (expected nats://HOST:PORT)`);
   }
   if (!["nats:", "tls:"].includes(parsed.protocol) || parsed.hostname === "") {
     throw new FeedUnavailableError(
-      `"${url}" is not a NATS URL (expected nats://HOST:PORT or tls://HOST:PORT)`,
+      `"${shown}" is not a NATS URL (expected nats://HOST:PORT or tls://HOST:PORT)`,
     );
   }
-  return withScheme;
+  const user = parsed.username === "" ? undefined : decodeURIComponent(parsed.username);
+  const password = parsed.password === "" ? undefined : decodeURIComponent(parsed.password);
+  // nats://TOKEN@host: a user without a password is a token, as the other NATS clients read it.
+  const auth = user !== undefined && password === undefined ? { token: user } : { user, password };
+  parsed.username = "";
+  parsed.password = "";
+  const server = `${parsed.protocol}//${parsed.host}`;
+  return {
+    server,
+    display: user === undefined ? server : `${parsed.protocol}//***@${parsed.host}`,
+    host: parsed.hostname.replace(/^\[|\]$/g, ""),
+    port: parsed.port === "" ? 4222 : Number(parsed.port),
+    tls: parsed.protocol === "tls:",
+    auth,
+  };
+}
+
+/** Checks a NATS server URL and returns it normalised, without credentials; throws with what is allowed. */
+export function normaliseNatsUrl(url: string): string {
+  return parseNatsUrl(url).server;
+}
+
+/** Credentials from the URL and from the options must not both be given: which would win is a guess. */
+function mergeAuth(fromUrl: ParsedNatsUrl["auth"], given: NatsAuth = {}): NatsAuth {
+  const inUrl = fromUrl.user !== undefined || fromUrl.token !== undefined;
+  const inOptions = given.user !== undefined || given.password !== undefined || given.token !== undefined;
+  if (inUrl && inOptions) {
+    throw new FeedUnavailableError(
+      "NATS credentials given twice: in the URL and as user/password/token options; give them once",
+    );
+  }
+  if ((given.user === undefined) !== (given.password === undefined)) {
+    throw new FeedUnavailableError("a NATS user needs a password, and a password a user");
+  }
+  return { ...given, ...(inUrl ? fromUrl : {}) };
+}
+
+function connectionOptions(url: ParsedNatsUrl, auth: NatsAuth, options: NatsFeedOptions): ConnectionOptions {
+  const connection: ConnectionOptions = {
+    servers: url.server,
+    timeout: options.connectTimeoutMs ?? 5000,
+    name: "falco-stack",
+    maxReconnectAttempts: options.maxReconnectAttempts ?? 10,
+    reconnectTimeWait: options.reconnectTimeWaitMs ?? 2000,
+  };
+  if (auth.user !== undefined) {
+    connection.user = auth.user;
+    connection.pass = auth.password;
+  }
+  if (auth.token !== undefined) connection.token = auth.token;
+  if (auth.creds !== undefined)
+    connection.authenticator = credsAuthenticator(new TextEncoder().encode(auth.creds));
+  if (auth.ca !== undefined) connection.tls = { ca: auth.ca };
+  else if (url.tls) connection.tls = {};
+  return connection;
+}
+
+/**
+ * Waits for the server's first line (`INFO {...}`, which NATS sends in clear text before any TLS
+ * upgrade). The client library leaks its socket when that never comes (nats-io/nats.js#64: the
+ * process then never exits), so a listener that accepts and stays silent is caught here, with our
+ * own socket, which we always close.
+ */
+function awaitServerInfo(url: ParsedNatsUrl, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: url.host, port: url.port });
+    let received = "";
+    const finish = (error?: Error): void => {
+      clearTimeout(timer);
+      socket.removeAllListeners();
+      socket.on("error", () => undefined);
+      socket.destroy();
+      if (error) reject(error);
+      else resolve();
+    };
+    const timer = setTimeout(
+      () =>
+        finish(
+          new FeedUnavailableError(
+            socket.connecting
+              ? `cannot reach NATS at ${url.display}: no connection within ${seconds(timeoutMs)}`
+              : `NATS at ${url.display} accepted the connection but did not answer within ${seconds(timeoutMs)} (is it a NATS server?)`,
+          ),
+        ),
+      timeoutMs,
+    );
+    socket.on("data", (chunk: Buffer) => {
+      received += chunk.toString("latin1");
+      if (received.length < 4) return;
+      if (received.startsWith("INFO")) finish();
+      else
+        finish(
+          new FeedUnavailableError(
+            `NATS at ${url.display} answered something that is not NATS (expected INFO): is it the right port?`,
+          ),
+        );
+    });
+    socket.on("error", (error: NodeJS.ErrnoException) =>
+      finish(
+        new FeedUnavailableError(
+          `cannot reach NATS at ${url.display}: ${error.code === "ECONNREFUSED" ? "connection refused" : error.message}`,
+        ),
+      ),
+    );
+    socket.on("close", () =>
+      finish(new FeedUnavailableError(`NATS at ${url.display} closed the connection without answering`)),
+    );
+  });
+}
+
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(1))}s`;
 }
 
 /** Subscribes to falcosidekick's NATS subjects and parses each payload. */
 export function natsFeed(options: NatsFeedOptions): EventFeed {
-  const url = normaliseNatsUrl(options.url);
+  const url = parseNatsUrl(options.url);
+  const auth = mergeAuth(url.auth, options.auth);
   const subject = options.subject ?? ALL_EVENTS_SUBJECT;
   const problem = subjectProblem(subject);
   if (problem) throw new FeedUnavailableError(`bad NATS subject: ${problem}`);
+  const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
   let connection: NatsConnection | undefined;
   let subscription: Subscription | undefined;
   let stopping = false;
+  /** Library messages can quote what they were given: never a credential. */
+  const clean = (error: unknown): string => redactUrlsIn(errorMessage(error));
 
   return {
     channel: "nats",
-    description: `${url} subject ${subject}`,
+    description: `${url.display} subject ${subject}`,
     async start(sink: FeedSink) {
+      await awaitServerInfo(url, connectTimeoutMs);
       try {
-        connection = await connect({
-          servers: url,
-          timeout: options.connectTimeoutMs ?? 5000,
-          name: "falco-stack",
-        });
+        connection = await connect(connectionOptions(url, auth, options));
       } catch (error) {
-        throw new FeedUnavailableError(`cannot reach NATS at ${url}: ${errorMessage(error)}`);
+        throw new FeedUnavailableError(`cannot connect to NATS at ${url.display}: ${clean(error)}`);
       }
       const nc = connection;
       subscription = nc.subscribe(subject);
       // The server must know the subscription before start() returns, or early events are lost.
-      await nc.flush();
+      let flushTimer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          nc.flush(),
+          new Promise<never>((_resolve, reject) => {
+            flushTimer = setTimeout(
+              () => reject(new Error(`no answer to the subscription within ${seconds(connectTimeoutMs)}`)),
+              connectTimeoutMs,
+            );
+          }),
+        ]);
+      } catch (error) {
+        stopping = true;
+        await nc.close().catch(() => undefined);
+        throw new FeedUnavailableError(
+          `NATS at ${url.display} did not confirm subscribing to ${subject}: ${clean(error)}`,
+        );
+      } finally {
+        clearTimeout(flushTimer);
+      }
       const messages = subscription;
       void (async () => {
         try {
@@ -67,13 +234,24 @@ export function natsFeed(options: NatsFeedOptions): EventFeed {
             }
           }
         } catch (error) {
-          if (!stopping)
-            sink.failed(new Error(`NATS subscription ${subject} failed: ${errorMessage(error)}`));
+          if (!stopping) sink.failed(new Error(`NATS subscription ${subject} failed: ${clean(error)}`));
+        }
+      })();
+      void (async () => {
+        for await (const status of nc.status()) {
+          if (stopping) return;
+          if (status.type === "disconnect") {
+            sink.status?.(`lost the connection to NATS at ${url.display}: reconnecting`);
+          } else if (status.type === "reconnect") {
+            sink.status?.(`reconnected to NATS at ${url.display}`);
+          }
         }
       })();
       void nc.closed().then((error) => {
         if (!stopping)
-          sink.failed(new Error(`NATS connection to ${url} closed${error ? `: ${error.message}` : ""}`));
+          sink.failed(
+            new Error(`NATS connection to ${url.display} closed${error ? `: ${clean(error)}` : ""}`),
+          );
       });
     },
     async stop() {

@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import { CoreV1Api, Log, type KubeConfig } from "@kubernetes/client-node";
 import type { LogLineSource } from "../events/log-feed.ts";
-import { KubeError, kubeErrorMessage } from "./kube.ts";
+import { KubeError, boundedCall, kubeErrorMessage, requestTimeoutOf } from "./kube.ts";
 
 export interface FalcoPodsRef {
   namespace: string;
@@ -46,10 +46,9 @@ export function falcoLogLines(kc: KubeConfig, pods: FalcoPodsRef, since: Date): 
       const core = kc.makeApiClient(CoreV1Api);
       let names: string[];
       try {
-        const list = await core.listNamespacedPod({
-          namespace: pods.namespace,
-          labelSelector: pods.labelSelector,
-        });
+        const list = await boundedCall(requestTimeoutOf(kc), (options) =>
+          core.listNamespacedPod({ namespace: pods.namespace, labelSelector: pods.labelSelector }, options),
+        );
         names = list.items
           .filter((pod) => pod.status?.phase === "Running")
           .flatMap((pod) => pod.metadata?.name ?? []);

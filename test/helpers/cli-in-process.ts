@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { FalcoStackError } from "../../src/errors.ts";
 import type { CliIo } from "../../src/cli/io.ts";
 import type { CommandResult } from "../../src/cli/main.ts";
+import { redactUrlsIn } from "../../src/redact.ts";
 
 export interface CliOutcome {
   code: number;
@@ -54,11 +55,11 @@ export function runCommand(register: Register, args: readonly string[]): InProce
       if (error instanceof CommanderError)
         return { code: error.code === "commander.helpDisplayed" ? 0 : 2, stdout, stderr };
       if (error instanceof FalcoStackError) {
-        io.stderr(`falco-stack: ${error.message}\n`);
+        io.stderr(`falco-stack: ${redactUrlsIn(error.message)}\n`);
         return { code: error.exitCode, stdout, stderr };
       }
       const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-      io.stderr(`falco-stack: unexpected error: ${message}\n`);
+      io.stderr(`falco-stack: unexpected error: ${redactUrlsIn(message)}\n`);
       return { code: 2, stdout, stderr };
     }
   })();
