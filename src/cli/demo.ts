@@ -189,6 +189,7 @@ async function loadSettings(
     natsTokenFile: _natsTokenFile,
     natsCreds: _natsCreds,
     natsCa: _natsCa,
+    natsTlsName: _natsTlsName,
     ...rest
   } = options;
   const flags: DemoFlags = {

@@ -27,6 +27,7 @@ export interface NatsFlags {
   natsTokenFile?: string;
   natsCreds?: string;
   natsCa?: string;
+  natsTlsName?: string;
 }
 
 interface EventsFlags extends NatsFlags {
@@ -65,9 +66,10 @@ export function addNatsOptions(command: Command): Command {
     )
     .option("--nats-token-file <file>", `file holding a NATS token (or set ${CREDENTIAL_ENV.natsToken})`)
     .option("--nats-creds <file>", "NATS credentials file (.creds: user JWT and NKey seed)")
+    .option("--nats-ca <file>", "PEM file of the CA that signed the NATS server's certificate (turns TLS on)")
     .option(
-      "--nats-ca <file>",
-      "PEM file of the CA that signed the NATS server's certificate (turns TLS on)",
+      "--nats-tls-name <name>",
+      "name to verify in the NATS server's certificate, e.g. nats.NAMESPACE.svc through a port-forward",
     );
 }
 
@@ -254,6 +256,7 @@ export function natsAuthFromFlags(flags: NatsFlags, env: NodeJS.ProcessEnv): Nat
   if (token !== undefined) auth.token = token;
   if (flags.natsCreds !== undefined) auth.creds = readTextFile("--nats-creds", flags.natsCreds);
   if (flags.natsCa !== undefined) auth.ca = readTextFile("--nats-ca", flags.natsCa);
+  if (flags.natsTlsName !== undefined) auth.tlsName = flags.natsTlsName;
   return auth;
 }
 

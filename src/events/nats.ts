@@ -20,6 +20,11 @@ export interface NatsAuth {
   creds?: string;
   /** PEM text of the CA that signed the server's certificate; implies TLS. */
   ca?: string;
+  /**
+   * The name the server's certificate must carry. The client checks an IP address URL against
+   * "localhost", so a server reached through a port-forward needs its real name here.
+   */
+  tlsName?: string;
 }
 
 export interface NatsFeedOptions {
@@ -113,8 +118,12 @@ function connectionOptions(url: ParsedNatsUrl, auth: NatsAuth, options: NatsFeed
   if (auth.token !== undefined) connection.token = auth.token;
   if (auth.creds !== undefined)
     connection.authenticator = credsAuthenticator(new TextEncoder().encode(auth.creds));
-  if (auth.ca !== undefined) connection.tls = { ca: auth.ca };
-  else if (url.tls) connection.tls = {};
+  if (auth.ca !== undefined || auth.tlsName !== undefined || url.tls) {
+    connection.tls = {
+      ...(auth.ca !== undefined ? { ca: auth.ca } : {}),
+      ...(auth.tlsName !== undefined ? { servername: auth.tlsName } : {}),
+    };
+  }
   return connection;
 }
 
@@ -197,7 +206,10 @@ export function natsFeed(options: NatsFeedOptions): EventFeed {
       try {
         connection = await connect(connectionOptions(url, auth, options));
       } catch (error) {
-        throw new FeedUnavailableError(`cannot connect to NATS at ${url.display}: ${clean(error)}`);
+        const hint = /altnames|ERR_TLS_CERT_ALTNAME_INVALID/.test(errorMessage(error))
+          ? " (reached through a port-forward? give the name in the certificate with --nats-tls-name)"
+          : "";
+        throw new FeedUnavailableError(`cannot connect to NATS at ${url.display}: ${clean(error)}${hint}`);
       }
       const nc = connection;
       subscription = nc.subscribe(subject);
