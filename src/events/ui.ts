@@ -187,7 +187,7 @@ export function uiFeed(options: UiFeedOptions): EventFeed {
         const left = failingSince + retryFor - Date.now();
         if (left <= 0) {
           throw new UiUnavailableError(
-            `${error.message} (still failing after ${Math.round(retryFor / 1000)}s of retries)`,
+            `${error.message} (still failing after ${Number((retryFor / 1000).toFixed(1))}s of retries)`,
           );
         }
         const wait = Math.min(delay, left);
