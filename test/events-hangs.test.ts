@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { writeFile, mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { registerEventsCommand } from "../src/cli/events.ts";
+import { connectTimeout, registerEventsCommand } from "../src/cli/events.ts";
 import { registerDemoCommand } from "../src/cli/demo.ts";
 import { hasStackTrace, runCommand } from "./helpers/cli-in-process.ts";
 import { runBin } from "./helpers/cli-process.ts";
@@ -35,61 +35,51 @@ after(async () => {
 });
 
 describe("a server that accepts and never answers", () => {
-  it("events --nats exits 2 by itself within --timeout, naming the server that did not answer", async () => {
-    const outcome = await runBin(["events", "--nats", `nats://127.0.0.1:${silent.port}`, "--timeout", "1"], {
-      killAfterMs: 15_000,
-    });
-    assert.equal(outcome.hung, false, `still running after 15 s; stderr: ${outcome.stderr}`);
-    assert.equal(outcome.code, 2, outcome.stderr);
-    assert.match(
-      outcome.stderr,
-      new RegExp(
-        `NATS at nats://127\\.0\\.0\\.1:${silent.port} accepted the connection but did not answer within 1s`,
-      ),
-    );
-    assert.ok(!hasStackTrace(outcome.stderr), outcome.stderr);
+  it("events --nats, events --ui and demo exit 2 by themselves within --timeout, naming what did not answer", async () => {
+    // Separate processes, as a user runs them: a leaked socket or timer would keep one alive.
+    const [nats, ui, demo] = await Promise.all([
+      runBin(["events", "--nats", `nats://127.0.0.1:${silent.port}`, "--timeout", "1"], {
+        killAfterMs: 30_000,
+      }),
+      runBin(["events", "--ui", `http://127.0.0.1:${silent.port}`, "--user", "u", "--timeout", "1"], {
+        killAfterMs: 30_000,
+        env: { FALCO_STACK_UI_PASSWORD: "p" },
+      }),
+      runBin(["demo", "--pod", "www", "--timeout", "1"], {
+        killAfterMs: 30_000,
+        env: { KUBECONFIG: silentKubeconfig },
+      }),
+    ]);
+    const expected: [typeof nats, RegExp][] = [
+      [
+        nats,
+        new RegExp(
+          `NATS at nats://127\\.0\\.0\\.1:${silent.port} accepted the connection but did not answer within 1s`,
+        ),
+      ],
+      [
+        ui,
+        new RegExp(`the falcosidekick UI at http://127\\.0\\.0\\.1:${silent.port} did not answer within 2s`),
+      ],
+      [
+        demo,
+        new RegExp(
+          `the Kubernetes API at http://127\\.0\\.0\\.1:${silent.port} \\(context silent\\) did not answer within 1s for pod demo/www`,
+        ),
+      ],
+    ];
+    for (const [outcome, pattern] of expected) {
+      assert.equal(outcome.hung, false, `still running after 30 s; stderr: ${outcome.stderr}`);
+      assert.equal(outcome.code, 2, outcome.stderr);
+      assert.match(outcome.stderr, pattern);
+      assert.ok(!hasStackTrace(outcome.stderr), outcome.stderr);
+    }
   });
 
-  it("events --nats without --timeout gives up after the connect timeout (5 s) the same way", async () => {
-    const outcome = await runBin(["events", "--nats", `127.0.0.1:${silent.port}`, "--count", "1"], {
-      killAfterMs: 15_000,
-    });
-    assert.equal(outcome.hung, false, `still running after 15 s; stderr: ${outcome.stderr}`);
-    assert.equal(outcome.code, 2, outcome.stderr);
-    assert.match(outcome.stderr, /accepted the connection but did not answer within 5s/);
-  });
-
-  it("events --ui exits 2 within --timeout naming the UI", async () => {
-    const outcome = await runBin(
-      ["events", "--ui", `http://127.0.0.1:${silent.port}`, "--user", "u", "--timeout", "1"],
-      { killAfterMs: 15_000, env: { FALCO_STACK_UI_PASSWORD: "p" } },
-    );
-    assert.equal(outcome.hung, false, `still running after 15 s; stderr: ${outcome.stderr}`);
-    assert.equal(outcome.code, 2, outcome.stderr);
-    assert.match(
-      outcome.stderr,
-      new RegExp(`the falcosidekick UI at http://127\\.0\\.0\\.1:${silent.port} did not answer within 2s`),
-    );
-  });
-
-  it("demo exits 2 by itself within --timeout, naming the Kubernetes API that did not answer", async () => {
-    const outcome = await runBin(["demo", "--pod", "www", "--timeout", "1"], {
-      killAfterMs: 15_000,
-      env: { KUBECONFIG: silentKubeconfig },
-    });
-    assert.equal(
-      outcome.hung,
-      false,
-      `still running after 15 s; stdout: ${outcome.stdout} stderr: ${outcome.stderr}`,
-    );
-    assert.equal(outcome.code, 2, outcome.stderr);
-    assert.match(
-      outcome.stderr,
-      new RegExp(
-        `the Kubernetes API at http://127\\.0\\.0\\.1:${silent.port} \\(context silent\\) did not answer within 1s for pod demo/www`,
-      ),
-    );
-    assert.ok(!hasStackTrace(outcome.stderr), outcome.stderr);
+  it("without --timeout, connecting may take 5 s at most", () => {
+    assert.equal(connectTimeout(undefined), 5000);
+    assert.equal(connectTimeout(1500), 1500);
+    assert.equal(connectTimeout(60_000), 5000);
   });
 
   it("demo --via nats exits 2 naming a silent NATS server (the kube calls answered)", async () => {

@@ -42,6 +42,8 @@ interface EventsFlags extends NatsFlags {
   timeout?: string;
   priority?: Priority;
   poll?: string;
+  /** --user was on the command line (not from the environment). */
+  userFlag?: boolean;
 }
 
 /** Node's timers hold at most 2^31-1 ms (24.8 days); a longer one fires at once. */
@@ -110,8 +112,10 @@ export function registerEventsCommand(program: Command, result: CommandResult, i
     )
     .option("--poll <ms>", "UI polling interval in milliseconds (default 1000)")
     .addHelpText("after", CREDENTIALS_HELP)
-    .action(async (flags: EventsFlags) => {
-      result.exitCode = await runEventsCommand(flags, io, process.env);
+    .action(async (flags: EventsFlags, command: Command) => {
+      // --user may come from FALCO_STACK_UI_USER, which stays set when following NATS: only the flag is a mistake there.
+      const userFlag = command.getOptionValueSource("user") === "cli";
+      result.exitCode = await runEventsCommand({ ...flags, userFlag }, io, process.env);
     });
 }
 
@@ -169,10 +173,9 @@ function makeFeed(
   const usage = `use --nats URL [--subject S], or --ui URL --user U with ${CREDENTIAL_ENV.uiPassword} or --password-file F`;
   if (flags.nats !== undefined && flags.ui !== undefined)
     throw new UserError(`--nats and --ui exclude each other: ${usage}`);
-  const uiOnly = flags.password !== undefined || flags.passwordFile !== undefined;
+  const uiOnly = flags.password !== undefined || flags.passwordFile !== undefined || flags.userFlag === true;
   if (flags.nats !== undefined) {
-    // --user may come from FALCO_STACK_UI_USER, which a NATS user leaves set: only explicit UI flags are mistakes.
-    if (uiOnly) throw new UserError("--password and --password-file belong to --ui, not --nats");
+    if (uiOnly) throw new UserError("--user, --password and --password-file belong to --ui, not --nats");
     return natsFeed({
       url: flags.nats,
       subject: flags.subject,

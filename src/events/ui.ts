@@ -170,6 +170,8 @@ export function uiFeed(options: UiFeedOptions): EventFeed {
     });
 
   const retryFor = options.retryForMs ?? 30_000;
+  /** Ends the pause before a retry at once (stop). */
+  let wake: () => void = () => undefined;
   const firstDelay = options.retryDelayMs ?? 500;
 
   /**
@@ -201,7 +203,6 @@ export function uiFeed(options: UiFeedOptions): EventFeed {
       }
     }
   };
-  let wake: () => void = () => undefined;
 
   return {
     channel: "ui",
