@@ -51,8 +51,17 @@ export async function buildProgram(
   return program;
 }
 
+/**
+ * What a command says on stderr (errors, progress, notices, warnings) never shows a credential
+ * from a URL. Stdout is left as is: `events --json` prints events exactly as they were sent.
+ */
+export function redactingIo(io: CliIo): CliIo {
+  return { stdout: (text) => io.stdout(text), stderr: (text) => io.stderr(redactUrlsIn(text)) };
+}
+
 /** Runs the CLI; returns the process exit code instead of exiting so tests can call it in-process. */
-export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+export async function main(argv: readonly string[], terminal: CliIo = processIo): Promise<number> {
+  const io = redactingIo(terminal);
   const result: CommandResult = { exitCode: ExitCode.ok };
   const requested = argv[2];
   const program = await buildProgram(
@@ -76,11 +85,11 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       return ExitCode.usage;
     }
     if (error instanceof FalcoStackError) {
-      io.stderr(`falco-stack: ${redactUrlsIn(error.message)}\n`);
+      io.stderr(`falco-stack: ${error.message}\n`);
       return error.exitCode;
     }
     const message = error instanceof Error ? error.message : String(error);
-    io.stderr(`falco-stack: unexpected error: ${redactUrlsIn(message)}\n`);
+    io.stderr(`falco-stack: unexpected error: ${message}\n`);
     return ExitCode.usage;
   }
 }

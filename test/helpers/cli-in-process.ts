@@ -30,7 +30,9 @@ export function runCommand(register: Register, args: readonly string[]): InProce
     stdout: (text) => {
       stdout += text;
     },
-    stderr: (text) => {
+    // As src/cli/main.ts does (redactingIo): nothing on stderr shows a credential from a URL.
+    stderr: (raw) => {
+      const text = redactUrlsIn(raw);
       stderr += text;
       for (const waiter of waiters.filter((candidate) => candidate.pattern.test(stderr))) {
         waiters.splice(waiters.indexOf(waiter), 1);
@@ -55,11 +57,11 @@ export function runCommand(register: Register, args: readonly string[]): InProce
       if (error instanceof CommanderError)
         return { code: error.code === "commander.helpDisplayed" ? 0 : 2, stdout, stderr };
       if (error instanceof FalcoStackError) {
-        io.stderr(`falco-stack: ${redactUrlsIn(error.message)}\n`);
+        io.stderr(`falco-stack: ${error.message}\n`);
         return { code: error.exitCode, stdout, stderr };
       }
       const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-      io.stderr(`falco-stack: unexpected error: ${redactUrlsIn(message)}\n`);
+      io.stderr(`falco-stack: unexpected error: ${message}\n`);
       return { code: 2, stdout, stderr };
     }
   })();
