@@ -103,14 +103,22 @@ export async function boundedCall<T>(
   }
 }
 
+/** The message for a call that got no answer within `timeoutMs`. */
+export function kubeTimeoutMessage(kc: KubeConfig, timeoutMs: number, what: string): string {
+  return kubeErrorMessage(kc, new KubeTimeoutError(timeoutMs), what);
+}
+
 function isAbort(error: unknown): boolean {
   return error instanceof Error && (error.name === "AbortError" || error.name === "TimeoutError");
 }
 
 /**
- * A kubeconfig whose calls are bounded: `requestTimeoutMs` for each API call (see `boundedCall`)
- * and for the opening handshake of exec and port-forward WebSockets, which client-node opens with
- * the options `applyToHTTPSOptions` fills in and no limit of its own.
+ * A kubeconfig whose calls are bounded by `requestTimeoutMs`: the generated API clients through
+ * `boundedCall`; the rest (exec and port-forward WebSockets, the log stream) through the options
+ * `applyToHTTPSOptions` fills in, which client-node passes on with no limit of its own: ws reads
+ * `handshakeTimeout` for the opening handshake, and node-fetch (the log stream) reads `timeout`
+ * as the time until the response starts. Both are set after the agent is made, so an idle log
+ * stream, which may stay quiet for minutes, is never cut.
  */
 export class BoundedKubeConfig extends KubeConfig {
   requestTimeoutMs = KUBE_REQUEST_TIMEOUT_MS;
@@ -119,9 +127,9 @@ export class BoundedKubeConfig extends KubeConfig {
     options: Parameters<KubeConfig["applyToHTTPSOptions"]>[0],
   ): Promise<void> {
     await super.applyToHTTPSOptions(options);
-    // ws reads handshakeTimeout; https requests ignore it.
-    (options as https.RequestOptions & { handshakeTimeout?: number }).handshakeTimeout =
-      this.requestTimeoutMs;
+    const bounded = options as https.RequestOptions & { handshakeTimeout?: number };
+    bounded.handshakeTimeout = this.requestTimeoutMs;
+    bounded.timeout = this.requestTimeoutMs;
   }
 }
 
