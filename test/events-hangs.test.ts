@@ -11,10 +11,19 @@ import { startSilentServer, type SilentServer } from "./helpers/silent-server.ts
 
 // A server that accepts TCP and never answers: every wait on it must end, with exit 2 naming it.
 let silent: SilentServer;
+/** Sends a NATS INFO that requires TLS, then never answers the TLS handshake. */
+let tlsStall: SilentServer;
+/** Sends a NATS INFO, then never answers CONNECT and PING. */
+let infoStall: SilentServer;
 let silentKubeconfig: string;
+
+const info = (tls: boolean): string =>
+  `INFO {"server_id":"stall","version":"2.9.10","proto":1,"max_payload":1048576,"tls_required":${tls}}\r\n`;
 
 before(async () => {
   silent = await startSilentServer();
+  tlsStall = await startSilentServer(info(true));
+  infoStall = await startSilentServer(info(false));
   const dir = await mkdtemp(path.join(os.tmpdir(), "falco-stack-silent-"));
   silentKubeconfig = path.join(dir, "config");
   await writeFile(
@@ -31,14 +40,17 @@ before(async () => {
   );
 });
 after(async () => {
-  await silent.close();
+  await Promise.all([silent.close(), tlsStall.close(), infoStall.close()]);
 });
 
 describe("a server that accepts and never answers", () => {
-  it("events --nats, events --ui and demo exit 2 by themselves within --timeout, naming what did not answer", async () => {
+  it("events --nats (silent, or stalling TLS), events --ui and demo exit 2 by themselves within --timeout, naming what did not answer", async () => {
     // Separate processes, as a user runs them: a leaked socket or timer would keep one alive.
-    const [nats, ui, demo] = await Promise.all([
+    const [nats, tls, ui, demo] = await Promise.all([
       runBin(["events", "--nats", `nats://127.0.0.1:${silent.port}`, "--timeout", "1"], {
+        killAfterMs: 30_000,
+      }),
+      runBin(["events", "--nats", `nats://127.0.0.1:${tlsStall.port}`, "--timeout", "1"], {
         killAfterMs: 30_000,
       }),
       runBin(["events", "--ui", `http://127.0.0.1:${silent.port}`, "--user", "u", "--timeout", "1"], {
@@ -58,6 +70,12 @@ describe("a server that accepts and never answers", () => {
         ),
       ],
       [
+        tls,
+        new RegExp(
+          `NATS at nats://127\\.0\\.0\\.1:${tlsStall.port} did not complete the TLS handshake within 1s`,
+        ),
+      ],
+      [
         ui,
         new RegExp(`the falcosidekick UI at http://127\\.0\\.0\\.1:${silent.port} did not answer within 2s`),
       ],
@@ -74,6 +92,21 @@ describe("a server that accepts and never answers", () => {
       assert.match(outcome.stderr, pattern);
       assert.ok(!hasStackTrace(outcome.stderr), outcome.stderr);
     }
+  });
+
+  it("events --nats exits 2 when the server sends INFO and never answers CONNECT", async () => {
+    const outcome = await runCommand(registerEventsCommand, [
+      "events",
+      "--nats",
+      `nats://127.0.0.1:${infoStall.port}`,
+      "--timeout",
+      "1",
+    ]).done;
+    assert.equal(outcome.code, 2, outcome.stderr);
+    assert.match(
+      outcome.stderr,
+      /cannot connect to NATS at nats:\/\/127\.0\.0\.1:\d+: no answer to the connection handshake \(CONNECT, PING\) within 1s/,
+    );
   });
 
   it("without --timeout, connecting may take 5 s at most", () => {

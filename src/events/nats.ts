@@ -1,4 +1,5 @@
 import net from "node:net";
+import tls from "node:tls";
 import {
   connect,
   credsAuthenticator,
@@ -129,52 +130,78 @@ function connectionOptions(url: ParsedNatsUrl, auth: NatsAuth, options: NatsFeed
 
 /**
  * Waits for the server's first line (`INFO {...}`, which NATS sends in clear text before any TLS
- * upgrade). The client library leaks its socket when that never comes (nats-io/nats.js#64: the
- * process then never exits), so a listener that accepts and stays silent is caught here, with our
- * own socket, which we always close.
+ * upgrade) and, when TLS will be used, for a TLS handshake. The client library leaks its socket
+ * when either never completes (nats-io/nats.js#64: its connect timeout rejects, but the socket
+ * stays open and the process never exits), so a listener that accepts and stays silent is caught
+ * here, on our own socket, which we always close. Certificates are checked by the client later;
+ * this only proves the server answers.
  */
-function awaitServerInfo(url: ParsedNatsUrl, timeoutMs: number): Promise<void> {
+function awaitServerAnswer(url: ParsedNatsUrl, auth: NatsAuth, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: url.host, port: url.port });
+    const plain = net.connect({ host: url.host, port: url.port });
+    let socket: net.Socket = plain;
     let received = "";
+    let stage: "connect" | "info" | "tls" = "connect";
+    let done = false;
     const finish = (error?: Error): void => {
+      if (done) return;
+      done = true;
       clearTimeout(timer);
-      socket.removeAllListeners();
+      // Once wrapped, the TLS socket owns the plain one: destroying it closes both.
       socket.on("error", () => undefined);
       socket.destroy();
       if (error) reject(error);
       else resolve();
     };
-    const timer = setTimeout(
-      () =>
-        finish(
-          new FeedUnavailableError(
-            socket.connecting
-              ? `cannot reach NATS at ${url.display}: no connection within ${seconds(timeoutMs)}`
-              : `NATS at ${url.display} accepted the connection but did not answer within ${seconds(timeoutMs)} (is it a NATS server?)`,
-          ),
+    const timer = setTimeout(() => {
+      const what = {
+        connect: `cannot reach NATS at ${url.display}: no connection within ${seconds(timeoutMs)}`,
+        info: `NATS at ${url.display} accepted the connection but did not answer within ${seconds(timeoutMs)} (is it a NATS server?)`,
+        tls: `NATS at ${url.display} did not complete the TLS handshake within ${seconds(timeoutMs)}`,
+      };
+      finish(new FeedUnavailableError(what[stage]));
+    }, timeoutMs);
+    const failed = (error: NodeJS.ErrnoException): void =>
+      finish(
+        new FeedUnavailableError(
+          `cannot reach NATS at ${url.display}: ${error.code === "ECONNREFUSED" ? "connection refused" : error.message}`,
         ),
-      timeoutMs,
-    );
-    socket.on("data", (chunk: Buffer) => {
+      );
+    plain.on("connect", () => {
+      stage = "info";
+    });
+    plain.on("data", (chunk: Buffer) => {
       received += chunk.toString("latin1");
-      if (received.length < 4) return;
-      if (received.startsWith("INFO")) finish();
-      else
+      if (received.length >= 4 && !received.startsWith("INFO")) {
         finish(
           new FeedUnavailableError(
             `NATS at ${url.display} answered something that is not NATS (expected INFO): is it the right port?`,
           ),
         );
+        return;
+      }
+      const end = received.indexOf("\r\n");
+      if (end === -1) return;
+      let info: { tls_required?: boolean; tls_available?: boolean } = {};
+      try {
+        info = JSON.parse(received.slice(4, end)) as typeof info;
+      } catch {
+        // The client will say what is wrong with it.
+      }
+      const wantsTls = url.tls || auth.ca !== undefined || auth.tlsName !== undefined;
+      if (!info.tls_required && !(wantsTls && info.tls_available)) {
+        finish();
+        return;
+      }
+      stage = "tls";
+      plain.removeAllListeners("data");
+      plain.pause();
+      socket = tls.connect({ socket: plain, rejectUnauthorized: false, servername: auth.tlsName });
+      socket.once("secureConnect", () => finish());
+      socket.on("error", failed);
     });
-    socket.on("error", (error: NodeJS.ErrnoException) =>
-      finish(
-        new FeedUnavailableError(
-          `cannot reach NATS at ${url.display}: ${error.code === "ECONNREFUSED" ? "connection refused" : error.message}`,
-        ),
-      ),
-    );
-    socket.on("close", () =>
+    plain.on("error", failed);
+    plain.on("close", () =>
       finish(new FeedUnavailableError(`NATS at ${url.display} closed the connection without answering`)),
     );
   });
@@ -202,14 +229,18 @@ export function natsFeed(options: NatsFeedOptions): EventFeed {
     channel: "nats",
     description: `${url.display} subject ${subject}`,
     async start(sink: FeedSink) {
-      await awaitServerInfo(url, connectTimeoutMs);
+      await awaitServerAnswer(url, auth, connectTimeoutMs);
       try {
         connection = await connect(connectionOptions(url, auth, options));
       } catch (error) {
         const hint = /altnames|ERR_TLS_CERT_ALTNAME_INVALID/.test(errorMessage(error))
           ? " (reached through a port-forward? give the name in the certificate with --nats-tls-name)"
           : "";
-        throw new FeedUnavailableError(`cannot connect to NATS at ${url.display}: ${clean(error)}${hint}`);
+        const reason =
+          errorMessage(error) === "timeout"
+            ? `no answer to the connection handshake (CONNECT, PING) within ${seconds(connectTimeoutMs)}`
+            : clean(error);
+        throw new FeedUnavailableError(`cannot connect to NATS at ${url.display}: ${reason}${hint}`);
       }
       const nc = connection;
       subscription = nc.subscribe(subject);

@@ -1,6 +1,6 @@
 import net from "node:net";
 
-/** A TCP listener on 127.0.0.1 that accepts connections and never sends a byte (a hung server, a black-holing proxy). */
+/** A TCP listener on 127.0.0.1 that accepts connections and then never sends a byte (a hung server, a black-holing proxy). */
 export interface SilentServer {
   port: number;
   /** Connections accepted so far. */
@@ -8,7 +8,8 @@ export interface SilentServer {
   close(): Promise<void>;
 }
 
-export async function startSilentServer(): Promise<SilentServer> {
+/** `greeting`: written once on each connection before going silent (e.g. a NATS INFO line). */
+export async function startSilentServer(greeting?: string): Promise<SilentServer> {
   const sockets = new Set<net.Socket>();
   const state = { accepted: 0 };
   const server = net.createServer((socket) => {
@@ -16,6 +17,7 @@ export async function startSilentServer(): Promise<SilentServer> {
     sockets.add(socket);
     socket.on("error", () => undefined);
     socket.on("close", () => sockets.delete(socket));
+    if (greeting !== undefined) socket.write(greeting);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
