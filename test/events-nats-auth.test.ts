@@ -4,7 +4,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { connect, type ConnectionOptions, type NatsConnection } from "@nats-io/transport-node";
-import { registerEventsCommand } from "../src/cli/events.ts";
+import { natsAuthFromFlags, registerEventsCommand } from "../src/cli/events.ts";
 import { registerDemoCommand } from "../src/cli/demo.ts";
 import { natsFeed } from "../src/events/nats.ts";
 import { runDemoScenario } from "../src/demo/runner.ts";
@@ -192,6 +192,34 @@ describe("events --nats with credentials (real nats-server)", () => {
       assert.equal(outcome.code, 2, `${args.join(" ")}: ${outcome.stderr}`);
       assert.match(outcome.stderr, pattern);
     }
+  });
+});
+
+describe("a NATS credentials file", () => {
+  // No test server here runs with operator JWTs (that needs nsc): this proves the file is read
+  // and handed to the client's credsAuthenticator; a live NATS with JWT auth proves the rest.
+  it("is read and passed on whole; an unreadable one is named", async () => {
+    const file = path.join(dir, "falco.creds");
+    const creds = [
+      "-----BEGIN NATS USER JWT-----",
+      "eyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ.e30.sig",
+      "------END NATS USER JWT------",
+      "",
+      "-----BEGIN USER NKEY SEED-----",
+      "SUAEXAMPLEEXAMPLEEXAMPLEEXAMPLEEXAMPLEEXAMPLEEXAMPLE",
+      "------END USER NKEY SEED------",
+      "",
+    ].join("\n");
+    await writeFile(file, creds);
+    assert.deepEqual(natsAuthFromFlags({ natsCreds: file }, {}), { creds });
+    assert.deepEqual(natsAuthFromFlags({ natsCa: ca.caFile, natsTlsName: TEST_TLS_NAME }, {}), {
+      ca: ca.caPem,
+      tlsName: TEST_TLS_NAME,
+    });
+    assert.throws(
+      () => natsAuthFromFlags({ natsCreds: `${file}.absent` }, {}),
+      /cannot read --nats-creds .*falco\.creds\.absent: ENOENT/,
+    );
   });
 });
 

@@ -62,7 +62,11 @@ export function registerDemoCommand(
         .choices(["logs", "ui", "nats"])
         .default("logs"),
     )
-    .option("--timeout <seconds>", "how long to wait for the detections", "60")
+    .option(
+      "--timeout <seconds>",
+      "how long to wait for the detections (at most 2147483); no single call to the cluster or a server waits longer",
+      "60",
+    )
     .option("--context <name>", "kubeconfig context (default: the current one)")
     .option(
       "--outputs-file <file>",
