@@ -84,11 +84,6 @@ export function parseNatsUrl(url: string): ParsedNatsUrl {
   };
 }
 
-/** Checks a NATS server URL and returns it normalised, without credentials; throws with what is allowed. */
-export function normaliseNatsUrl(url: string): string {
-  return parseNatsUrl(url).server;
-}
-
 /** Credentials from the URL and from the options must not both be given: which would win is a guess. */
 function mergeAuth(fromUrl: ParsedNatsUrl["auth"], given: NatsAuth = {}): NatsAuth {
   const inUrl = fromUrl.user !== undefined || fromUrl.token !== undefined;
