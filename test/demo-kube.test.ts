@@ -108,6 +108,58 @@ describe("Kubernetes layer against a stand-in API", () => {
     ]);
   });
 
+  // A hang fails this test at 10 s instead of stalling the suite.
+  it(
+    "names the pod whose log request got no answer within the request timeout",
+    { timeout: 10_000 },
+    async () => {
+      kube.silentLogs.add("falco-node2");
+      try {
+        const source = falcoLogLines(loadKubeConfig(undefined, 500), falcoPods, new Date());
+        await assert.rejects(
+          source.start(
+            () => undefined,
+            () => undefined,
+          ),
+          (error: unknown) =>
+            error instanceof KubeError &&
+            /the Kubernetes API at http:\/\/127\.0\.0\.1:\d+ \(context stand-in\) did not answer within 0\.5s for the logs of pod falco\/falco-node2/.test(
+              error.message,
+            ),
+        );
+        await source.stop();
+      } finally {
+        kube.silentLogs.delete("falco-node2");
+      }
+    },
+  );
+
+  it("keeps a quiet log stream open past the request timeout", async () => {
+    const source = falcoLogLines(loadKubeConfig(undefined, 200), falcoPods, new Date());
+    const lines: string[] = [];
+    let failure: Error | undefined;
+    let arrived: () => void = () => undefined;
+    const line = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    await source.start(
+      (origin, text) => {
+        lines.push(`${origin}: ${text}`);
+        arrived();
+      },
+      (error) => {
+        failure = error;
+      },
+    );
+    // Quiet for three times the request timeout, as a node without detections is.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    kube.logStreams.get("falco-node1")?.write("2025-01-06T11:09:38.1Z still here\n");
+    await line;
+    await source.stop();
+    assert.equal(failure, undefined);
+    assert.deepEqual(lines, ["falco-node1: 2025-01-06T11:09:38.1Z still here"]);
+  });
+
   it("says when no Falco pod matches the selector", async () => {
     const source = falcoLogLines(
       loadKubeConfig(),

@@ -234,3 +234,20 @@ describe("demo scenario", () => {
     assert.match(missing, /the nats channel failed while waiting: NATS connection closed/);
   });
 });
+
+describe("demo progress while the channel is in trouble", () => {
+  it("shows the feed's reconnecting and retrying notices among the progress lines", async () => {
+    const feed = new FakeFeed();
+    const progress: string[] = [];
+    const cluster = new FakeCluster(readyPod, (step) => {
+      if (step.id === "shell-command")
+        feed.sink?.status?.("lost the connection to NATS at nats://***@x:4222: reconnecting");
+      return undefined;
+    });
+    await runDemoScenario({ cluster, feed, target, timeoutMs: 20, progress: (line) => progress.push(line) });
+    assert.ok(
+      progress.includes("lost the connection to NATS at nats://***@x:4222: reconnecting"),
+      progress.join("\n"),
+    );
+  });
+});

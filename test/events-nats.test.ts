@@ -151,6 +151,10 @@ describe("falco-stack events --nats", () => {
       ],
       [["events"], /no event source: use --nats URL/],
       [["events", "--nats", server.url, "--priority", "loud"], /--priority/],
+      [
+        ["events", "--nats", server.url, "--user", "admin"],
+        /--user, --password and --password-file belong to --ui/,
+      ],
     ];
     const results = await Promise.all(cases.map(([args]) => runCli(args).done));
     results.forEach((result, index) => {

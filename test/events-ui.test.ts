@@ -206,7 +206,92 @@ describe("falco-stack events --ui", () => {
     assert.match(refused.stderr, /refused user "falco-admin"/);
     const missing = await runCommand(registerEventsCommand, ["events", "--ui", ui.url, "--user", user]).done;
     assert.equal(missing.code, 2);
-    assert.match(missing.stderr, /--ui needs --user and --password/);
+    assert.match(missing.stderr, /--ui needs the UI user and password/);
     assert.ok(!hasStackTrace(refused.stderr + missing.stderr));
+  });
+});
+
+describe("the UI password stays off the command line", () => {
+  const follow = (args: string[], env: Record<string, string> = {}) => {
+    Object.assign(process.env, env);
+    const run = runCommand(registerEventsCommand, [
+      "events",
+      "--ui",
+      ui.url,
+      ...args,
+      "--json",
+      "--count",
+      "1",
+      "--poll",
+      "20",
+      "--timeout",
+      "10",
+    ]);
+    for (const name of Object.keys(env)) Reflect.deleteProperty(process.env, name);
+    return run;
+  };
+
+  it("reads it from FALCO_STACK_UI_PASSWORD, and the user from FALCO_STACK_UI_USER", async () => {
+    const run = follow([], { FALCO_STACK_UI_USER: user, FALCO_STACK_UI_PASSWORD: password });
+    await run.stderrMatches(/following falcosidekick UI/);
+    ui.events.push(payloadLike({ uuid: "33333333-0000-4000-8000-000000000000", time: new Date() }));
+    const outcome = await run.done;
+    assert.equal(outcome.code, 0, outcome.stderr);
+    assert.doesNotMatch(outcome.stderr, /warning/);
+  });
+
+  it("reads it from --password-file (first line)", async () => {
+    const { mkdtemp, writeFile } = await import("node:fs/promises");
+    const os = await import("node:os");
+    const path = await import("node:path");
+    const file = path.join(await mkdtemp(path.join(os.tmpdir(), "falco-stack-ui-")), "password");
+    await writeFile(file, `${password}\n`);
+    const run = follow(["--user", user, "--password-file", file]);
+    await run.stderrMatches(/following falcosidekick UI/);
+    ui.events.push(payloadLike({ uuid: "44444444-0000-4000-8000-000000000000", time: new Date() }));
+    const outcome = await run.done;
+    assert.equal(outcome.code, 0, outcome.stderr);
+    const missing = await runCommand(registerEventsCommand, [
+      "events",
+      "--ui",
+      ui.url,
+      "--user",
+      user,
+      "--password-file",
+      `${file}-absent`,
+    ]).done;
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /cannot read --password-file .*password-absent: ENOENT/);
+  });
+
+  it("still takes --password, warning that ps shows it", async () => {
+    const run = follow(["--user", user, "--password", password]);
+    await run.stderrMatches(/following falcosidekick UI/);
+    ui.events.push(payloadLike({ uuid: "55555555-0000-4000-8000-000000000000", time: new Date() }));
+    const outcome = await run.done;
+    assert.equal(outcome.code, 0, outcome.stderr);
+    assert.match(
+      outcome.stderr,
+      /warning: --password is visible to every user of this machine \(ps\); set FALCO_STACK_UI_PASSWORD/,
+    );
+  });
+
+  it("events --help names the environment variables and files for every credential", async () => {
+    const help = await runCommand(registerEventsCommand, ["events", "--help"]).done;
+    assert.equal(help.code, 0);
+    for (const name of [
+      "FALCO_STACK_NATS_USER",
+      "FALCO_STACK_NATS_PASSWORD",
+      "FALCO_STACK_NATS_TOKEN",
+      "FALCO_STACK_UI_USER",
+      "FALCO_STACK_UI_PASSWORD",
+      "--password-file",
+      "--nats-password-file",
+      "--nats-creds",
+      "--nats-ca",
+      "nats://user:password@host",
+    ])
+      assert.ok(help.stdout.includes(name), `--help lacks ${name}`);
+    assert.doesNotMatch(help.stdout, /--password <password>/, "the ps-visible flag is not advertised");
   });
 });

@@ -208,12 +208,12 @@ describe("NetworkPolicies: the scraper reaches the metrics ports, and nothing el
     assert.deepEqual(policyPeers(policy), [{ from: [namespacePeer("prom")], port: 8765 }]);
   });
 
-  it("falcosidekick's port (events and /metrics) admits the scraper besides Falco and the UI", () => {
+  it("falcosidekick's port (events and /metrics) admits the scraper besides Falco, the UI and the chart's test pod", () => {
     const policy = manifest(rendered, "NetworkPolicy", "falcosidekick");
     const [rule] = policyPeers(policy!);
     assert.equal(rule!.port, 2801);
     assert.deepEqual(rule!.from.at(-1), namespacePeer("prom"));
-    assert.equal(rule!.from.length, 3);
+    assert.equal(rule!.from.length, 4);
   });
 
   it("the k8s-metacollector takes gRPC only from Falco's pods and metrics only from the scraper", () => {
@@ -239,10 +239,24 @@ describe("NetworkPolicies: the scraper reaches the metrics ports, and nothing el
     ]);
   });
 
-  it("the UI admits its own namespace and the ingress controller's, no other", () => {
+  it("the UI admits falcosidekick and the ingress controller's namespace, no other", () => {
     const policy = manifest(rendered, "NetworkPolicy", "falcosidekick-ui");
     assert.deepEqual(policyPeers(policy!), [
-      { from: [{ podSelector: {} }, namespacePeer("ingress-nginx")], port: 2802 },
+      {
+        from: [
+          {
+            podSelector: {
+              matchLabels: {
+                "app.kubernetes.io/name": "falcosidekick",
+                "app.kubernetes.io/instance": "falcosidekick",
+                "app.kubernetes.io/component": "core",
+              },
+            },
+          },
+          namespacePeer("ingress-nginx"),
+        ],
+        port: 2802,
+      },
     ]);
   });
 
@@ -383,7 +397,15 @@ describe("the UI behind an Ingress or a Gateway", () => {
     assert.ok(rendered.warnings.some((text) => /httproutes\.gateway\.networking\.k8s\.io/.test(text)));
     const policy = manifest(rendered, "NetworkPolicy", "falcosidekick-ui");
     assert.deepEqual(policyPeers(policy!)[0]!.from, [
-      { podSelector: {} },
+      {
+        podSelector: {
+          matchLabels: {
+            "app.kubernetes.io/name": "falcosidekick",
+            "app.kubernetes.io/instance": "falcosidekick",
+            "app.kubernetes.io/component": "core",
+          },
+        },
+      },
       namespacePeer("envoy-gateway-system"),
     ]);
   });

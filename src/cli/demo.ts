@@ -17,16 +17,26 @@ import {
 } from "../demo/stack.ts";
 import type { ForwardedPort } from "../k8s/port-forward.ts";
 import { ExitCode } from "./errors.ts";
-import { positiveNumber, processIo, type CliIo } from "./events.ts";
+import {
+  addNatsOptions,
+  connectTimeout,
+  natsAuthFromFlags,
+  positiveNumber,
+  uiPassword,
+  type NatsFlags,
+} from "./events.ts";
+import { processIo, type CliIo } from "./io.ts";
 import type { CommandResult } from "./main.ts";
 import { capturePulumi, pulumiCall, type CapturingPulumiRunner } from "./pulumi-cli.ts";
 
 /** What commander parses: the demo flags, with the timeout still text, plus where the outputs come from. */
-type DemoOptions = Omit<DemoFlags, "timeoutSeconds"> & {
-  timeout: string;
-  context?: string;
-  outputsFile?: string;
-};
+type DemoOptions = Omit<DemoFlags, "timeoutSeconds"> &
+  NatsFlags & {
+    timeout: string;
+    context?: string;
+    outputsFile?: string;
+    passwordFile?: string;
+  };
 
 /** What the demo takes from its surroundings; tests replace them. */
 export interface DemoCommandContext {
@@ -43,7 +53,7 @@ export function registerDemoCommand(
   io: CliIo = processIo,
   context: DemoCommandContext = processContext,
 ): void {
-  program
+  const command = program
     .command("demo")
     .description("trigger the demo detections in the demo pod and wait until they arrive")
     .option("--stack <name>", "Pulumi stack whose outputs describe the deployment")
@@ -52,7 +62,11 @@ export function registerDemoCommand(
         .choices(["logs", "ui", "nats"])
         .default("logs"),
     )
-    .option("--timeout <seconds>", "how long to wait for the detections", "60")
+    .option(
+      "--timeout <seconds>",
+      "how long to wait for the detections (at most 2147483); no single call to the cluster or a server waits longer",
+      "60",
+    )
     .option("--context <name>", "kubeconfig context (default: the current one)")
     .option(
       "--outputs-file <file>",
@@ -66,16 +80,19 @@ export function registerDemoCommand(
     .option("--container <name>", "demo container name (default: the pod name)")
     .option("--ui-url <url>", "falcosidekick UI URL when you port-forward it yourself")
     .option("--user <login>", "UI login (default: the stack output uiUser)")
-    .option("--password <password>", "UI password (default: the stack output uiPassword)")
+    .option("--password-file <file>", "file holding the UI password (default: the stack output uiPassword)")
+    .addOption(
+      new Option("--password <password>", "UI password: visible in ps, prefer --password-file").hideHelp(),
+    )
     .option("--nats <url>", "NATS server falcosidekick publishes to (port-forwarded), for --via nats")
-    .option("--subject <subject>", "NATS subject (default falco.>)")
-    .action(async (options: DemoOptions) => {
-      result.exitCode = await runDemoCommand(options, io, context);
-    });
+    .option("--subject <subject>", "NATS subject (default falco.>)");
+  addNatsOptions(command).action(async (options: DemoOptions) => {
+    result.exitCode = await runDemoCommand(options, io, context);
+  });
 }
 
 async function runDemoCommand(options: DemoOptions, io: CliIo, context: DemoCommandContext): Promise<number> {
-  const settings = await loadSettings(options, context);
+  const settings = await loadSettings(options, context, io);
   for (const warning of settings.warnings) io.stderr(`warning: ${warning}\n`);
   const progress = (line: string): void => {
     io.stderr(`${line}\n`);
@@ -83,18 +100,28 @@ async function runDemoCommand(options: DemoOptions, io: CliIo, context: DemoComm
   let forwarded: ForwardedPort | undefined;
   try {
     // Loaded on use: @kubernetes/client-node takes seconds to import, and other commands never need it.
-    const [{ loadKubeConfig }, { KubeDemoCluster }, { falcoLogLines }, { forwardServicePort }] =
-      await Promise.all([
-        import("../k8s/kube.ts"),
-        import("../k8s/demo-cluster.ts"),
-        import("../k8s/falco-logs.ts"),
-        import("../k8s/port-forward.ts"),
-      ]);
-    const kc = loadKubeConfig(options.context);
+    const [
+      { loadKubeConfig, KUBE_REQUEST_TIMEOUT_MS },
+      { KubeDemoCluster },
+      { falcoLogLines },
+      { forwardServicePort },
+    ] = await Promise.all([
+      import("../k8s/kube.ts"),
+      import("../k8s/demo-cluster.ts"),
+      import("../k8s/falco-logs.ts"),
+      import("../k8s/port-forward.ts"),
+    ]);
+    // No single call to the cluster may wait longer than the whole demo would.
+    const kc = loadKubeConfig(options.context, Math.min(KUBE_REQUEST_TIMEOUT_MS, settings.timeoutMs));
     const cluster = new KubeDemoCluster(kc);
     let feed: EventFeed;
     if (settings.via === "nats" && settings.nats) {
-      feed = natsFeed({ url: settings.nats.url, subject: settings.nats.subject });
+      feed = natsFeed({
+        url: settings.nats.url,
+        subject: settings.nats.subject,
+        auth: natsAuthFromFlags(options, context.env),
+        connectTimeoutMs: connectTimeout(settings.timeoutMs),
+      });
     } else if (settings.via === "ui" && settings.ui) {
       let url = settings.ui.url;
       if (!url) {
@@ -116,7 +143,13 @@ async function runDemoCommand(options: DemoOptions, io: CliIo, context: DemoComm
         url = forwarded.url;
       }
       feed = uiFeed({
-        client: new UiClient({ url, user: settings.ui.user, password: settings.ui.password }),
+        client: new UiClient({
+          url,
+          user: settings.ui.user,
+          password: settings.ui.password,
+          requestTimeoutMs: Math.min(KUBE_REQUEST_TIMEOUT_MS, settings.timeoutMs),
+        }),
+        retryForMs: settings.timeoutMs,
       });
     } else {
       // Kubelet timestamps on the lines; a little history covers clock skew between us and the nodes.
@@ -144,9 +177,31 @@ async function runDemoCommand(options: DemoOptions, io: CliIo, context: DemoComm
   }
 }
 
-async function loadSettings(options: DemoOptions, context: DemoCommandContext): Promise<DemoSettings> {
-  const { timeout, context: _context, outputsFile: _outputsFile, ...rest } = options;
-  const flags: DemoFlags = { ...rest, timeoutSeconds: positiveNumber("--timeout", timeout) };
+async function loadSettings(
+  options: DemoOptions,
+  context: DemoCommandContext,
+  io: CliIo,
+): Promise<DemoSettings> {
+  const {
+    timeout,
+    context: _context,
+    outputsFile: _outputsFile,
+    passwordFile,
+    password: _password,
+    natsUser: _natsUser,
+    natsPasswordFile: _natsPasswordFile,
+    natsTokenFile: _natsTokenFile,
+    natsCreds: _natsCreds,
+    natsCa: _natsCa,
+    natsTlsName: _natsTlsName,
+    ...rest
+  } = options;
+  const flags: DemoFlags = {
+    ...rest,
+    // The demo's UI password: a flag, else the stack output (the environment is events' business).
+    password: uiPassword({ password: options.password, passwordFile }, {}, io),
+    timeoutSeconds: positiveNumber("--timeout", timeout),
+  };
   if (options.stack === undefined && options.outputsFile === undefined && options.pod === undefined) {
     throw new DemoSetupError(
       "say which deployment: --stack NAME (reads its outputs with the pulumi CLI), --outputs-file FILE, or --pod NAME with the other flags",

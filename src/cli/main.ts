@@ -1,10 +1,13 @@
 import { Command, CommanderError } from "commander";
 import { ExitCode, FalcoStackError } from "../errors.ts";
+import { processIo, type CliIo } from "./io.ts";
+import { redactUrlsIn } from "../redact.ts";
 
 /** Each command's action sets its exit code here; main returns it so `bin/` can exit with it. */
 export type CommandResult = { exitCode: number };
 
-type Register = (program: Command, result: CommandResult) => void;
+/** Registers a command; it writes through `io` (never to process.stdout directly). */
+type Register = (program: Command, result: CommandResult, io: CliIo) => void;
 
 /**
  * Command modules, loaded on demand: `render` should not pay for the Kubernetes and NATS clients
@@ -12,7 +15,11 @@ type Register = (program: Command, result: CommandResult) => void;
  */
 const COMMANDS: Record<string, () => Promise<Register>> = {
   render: async () => (await import("./render.ts")).registerRenderCommand,
-  deploy: async () => (await import("./deploy.ts")).registerDeployCommand,
+  deploy: async () => {
+    const { registerDeployCommand } = await import("./deploy.ts");
+    // pulumi up writes to the terminal itself; deploy prints nothing of its own.
+    return (program, result) => registerDeployCommand(program, result);
+  },
   rules: async () => (await import("./rules.ts")).registerRulesCommands,
   demo: async () => (await import("./demo.ts")).registerDemoCommand,
   events: async () => (await import("./events.ts")).registerEventsCommand,
@@ -22,23 +29,46 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
 export async function buildProgram(
   result: CommandResult,
   commands: readonly string[] = Object.keys(COMMANDS),
+  io: CliIo = processIo,
 ): Promise<Command> {
+  const output = { writeOut: (text: string) => io.stdout(text), writeErr: (text: string) => io.stderr(text) };
   const program = new Command("falco-stack")
     .description("Falco runtime security on Kubernetes: render, deploy, rules, demo and events")
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .configureOutput(output);
   for (const name of commands) {
     const load = COMMANDS[name];
-    if (load) (await load())(program, result);
+    if (load) (await load())(program, result, io);
   }
+  const configure = (command: Command): void => {
+    for (const sub of command.commands) {
+      sub.configureOutput(output);
+      configure(sub);
+    }
+  };
+  configure(program);
   return program;
 }
 
+/**
+ * What a command says on stderr (errors, progress, notices, warnings) never shows a credential
+ * from a URL. Stdout is left as is: `events --json` prints events exactly as they were sent.
+ */
+export function redactingIo(io: CliIo): CliIo {
+  return { stdout: (text) => io.stdout(text), stderr: (text) => io.stderr(redactUrlsIn(text)) };
+}
+
 /** Runs the CLI; returns the process exit code instead of exiting so tests can call it in-process. */
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(argv: readonly string[], terminal: CliIo = processIo): Promise<number> {
+  const io = redactingIo(terminal);
   const result: CommandResult = { exitCode: ExitCode.ok };
   const requested = argv[2];
-  const program = await buildProgram(result, requested && requested in COMMANDS ? [requested] : undefined);
+  const program = await buildProgram(
+    result,
+    requested && requested in COMMANDS ? [requested] : undefined,
+    io,
+  );
   try {
     await program.parseAsync([...argv]);
     return result.exitCode;
@@ -55,11 +85,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       return ExitCode.usage;
     }
     if (error instanceof FalcoStackError) {
-      process.stderr.write(`falco-stack: ${error.message}\n`);
+      io.stderr(`falco-stack: ${error.message}\n`);
       return error.exitCode;
     }
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`falco-stack: unexpected error: ${message}\n`);
+    io.stderr(`falco-stack: unexpected error: ${message}\n`);
     return ExitCode.usage;
   }
 }

@@ -2,6 +2,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { RENDER_FORMATS, renderStack, SECRETS_MODES, writeRenderedStack } from "../render/render.ts";
 import { ExitCode, UserError } from "./errors.ts";
+import { processIo, type CliIo } from "./io.ts";
 import type { CommandResult } from "./main.ts";
 
 interface RenderFlags {
@@ -17,7 +18,7 @@ function oneOf<T extends string>(flag: string, value: string, allowed: readonly 
   throw new UserError(`${flag} ${value}: allowed: ${allowed.join(", ")}`);
 }
 
-export function registerRenderCommand(program: Command, result: CommandResult): void {
+export function registerRenderCommand(program: Command, result: CommandResult, io: CliIo = processIo): void {
   program
     .command("render")
     .description(
@@ -58,23 +59,21 @@ export function registerRenderCommand(program: Command, result: CommandResult): 
         flags.secrets === undefined ? undefined : oneOf("--secrets", flags.secrets, SECRETS_MODES);
       const outDir = path.resolve(flags.out);
       const rendered = renderStack({ stack: flags.stack, file: flags.config, format, secrets, outDir });
-      for (const warning of rendered.warnings) process.stderr.write(`warning: ${warning}\n`);
+      for (const warning of rendered.warnings) io.stderr(`warning: ${warning}\n`);
       const written = writeRenderedStack(rendered, outDir);
-      for (const file of written) process.stdout.write(`wrote ${file}\n`);
+      for (const file of written) io.stdout(`wrote ${file}\n`);
       if (rendered.placeholders.length > 0) {
-        process.stderr.write(
+        io.stderr(
           `manifests.yaml holds ${rendered.placeholders.length} placeholder(s); install.sh refuses to run until they are set:\n`,
         );
         for (const placeholder of rendered.placeholders) {
-          process.stderr.write(`  ${placeholder.configKey}: export ${placeholder.env}=...\n`);
+          io.stderr(`  ${placeholder.configKey}: export ${placeholder.env}=...\n`);
         }
       }
       if (rendered.externalSecrets.length > 0) {
-        process.stderr.write(
-          "--secrets external: create these Secrets before installing (names and keys only):\n",
-        );
+        io.stderr("--secrets external: create these Secrets before installing (names and keys only):\n");
         for (const secret of rendered.externalSecrets) {
-          process.stderr.write(`  ${secret.namespace}/${secret.name}: ${secret.keys.join(", ")}\n`);
+          io.stderr(`  ${secret.namespace}/${secret.name}: ${secret.keys.join(", ")}\n`);
         }
       }
       result.exitCode = ExitCode.ok;

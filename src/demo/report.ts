@@ -1,4 +1,5 @@
 import type { Channel } from "../events/feed.ts";
+import { printable } from "../events/printable.ts";
 import { formatSeconds, type DemoReport, type DetectionResult } from "./runner.ts";
 
 /** Facts the hints for missing detections refer to. */
@@ -40,7 +41,7 @@ export function formatMissing(report: DemoReport, context: HintContext = {}): st
     lines.push(`the ${report.channel} channel failed while waiting: ${report.feedFailure}`);
   if (report.problems.length > 0) {
     lines.push(
-      `${report.problems.length} message(s) on the channel were not valid events, e.g.: ${report.problems[0]}`,
+      `${report.problems.length} message(s) on the channel were not valid events, e.g.: ${printable(report.problems[0] ?? "")}`,
     );
   }
   return lines;

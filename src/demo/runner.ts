@@ -146,6 +146,10 @@ export async function runDemoScenario(options: DemoRunOptions): Promise<DemoRepo
       progress(`${feed.channel} channel failed: ${feedFailure}`);
       wake();
     },
+    status(message) {
+      // Reconnecting to NATS, retrying the UI: the wait goes on, and the user sees why nothing arrives.
+      progress(message);
+    },
   });
   progress(`listening on ${feed.description}`);
 

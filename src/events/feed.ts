@@ -12,6 +12,8 @@ export interface FeedSink {
   problem(message: string): void;
   /** The feed broke after it started (server gone, credentials revoked); it delivers nothing more. */
   failed(error: Error): void;
+  /** The connection is in trouble but the feed keeps trying (reconnecting, retrying): say so. */
+  status?(message: string): void;
 }
 
 /** A live source of events. `start` resolves once it listens, so nothing sent afterwards is missed. */

@@ -1,12 +1,13 @@
 import { formatEventJson, formatEventLine } from "./format.ts";
 import { errorMessage, type EventFeed } from "./feed.ts";
 import { isAtLeast, type Priority } from "./model.ts";
+import { printable } from "./printable.ts";
 
 export interface FollowOptions {
   feed: EventFeed;
   /** Stop after this many events (after the priority filter). */
   count?: number;
-  /** Stop after this long. */
+  /** Stop after this long, counted from the call: connecting is part of it. */
   timeoutMs?: number;
   /** Show only events at least this severe. */
   minimumPriority?: Priority;
@@ -40,23 +41,6 @@ export async function followEvents(options: FollowOptions): Promise<FollowOutcom
     finish(outcome);
   };
 
-  await feed.start({
-    event(event) {
-      if (finished) return;
-      if (options.minimumPriority && !isAtLeast(event.priority, options.minimumPriority)) return;
-      received += 1;
-      options.writeLine(options.json ? formatEventJson(event) : formatEventLine(event));
-      if (options.count !== undefined && received >= options.count) end({ reason: "count", received });
-    },
-    problem(message) {
-      if (!finished) options.notice(`skipped: ${message}`);
-    },
-    failed(error) {
-      end({ reason: "failed", received, error: errorMessage(error) });
-    },
-  });
-  options.notice(`following ${feed.description}`);
-
   const timer =
     options.timeoutMs === undefined
       ? undefined
@@ -64,6 +48,36 @@ export async function followEvents(options: FollowOptions): Promise<FollowOutcom
   const onAbort = (): void => end({ reason: "stopped", received });
   options.signal?.addEventListener("abort", onAbort, { once: true });
   if (options.signal?.aborted) onAbort();
+
+  try {
+    // The feed bounds its own connecting (its connect timeout, at most the timeout): a timeout
+    // that fires meanwhile ends the command once start gives up, with the feed's reason.
+    await feed.start({
+      event(event) {
+        if (finished) return;
+        if (options.minimumPriority && !isAtLeast(event.priority, options.minimumPriority)) return;
+        received += 1;
+        options.writeLine(options.json ? formatEventJson(event) : formatEventLine(event));
+        if (options.count !== undefined && received >= options.count) end({ reason: "count", received });
+      },
+      problem(message) {
+        if (!finished) options.notice(`skipped: ${printable(message)}`);
+      },
+      failed(error) {
+        end({ reason: "failed", received, error: errorMessage(error) });
+      },
+      status(message) {
+        if (!finished) options.notice(printable(message));
+      },
+    });
+  } catch (error) {
+    if (timer) clearTimeout(timer);
+    options.signal?.removeEventListener("abort", onAbort);
+    await feed.stop();
+    throw error;
+  }
+  if (!finished) options.notice(`following ${feed.description}`);
+
   try {
     return await done;
   } finally {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { PRIORITIES, type Priority } from "../falco-rules/priorities.ts";
+import { printable } from "./printable.ts";
 
 export { PRIORITIES, type Priority };
 
@@ -119,10 +120,17 @@ export function parseSidekickPayload(text: string): FalcoEvent {
 /** Date from RFC 3339, keeping millisecond precision (JS Dates cannot hold Falco's nanoseconds). */
 export function parseRfc3339(text: string): Date | undefined {
   const match = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/.exec(text);
-  if (!match) return undefined;
+  if (!match || !isCalendarDate(match[1])) return undefined;
   const fraction = (match[3] ?? "").slice(0, 4);
   const date = new Date(`${match[1]}T${match[2]}${fraction}${match[4].toUpperCase()}`);
   return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+/** `2025-02-30` parses as 2 March; only a day the month has is a date. */
+function isCalendarDate(day: string): boolean {
+  const [year, month, date] = day.split("-").map(Number);
+  const check = new Date(Date.UTC(year, month - 1, date));
+  return check.getUTCMonth() === month - 1 && check.getUTCDate() === date;
 }
 
 /** Where the detection happened, from the fields Falco's output carries (JSON or text form). */
@@ -149,7 +157,8 @@ export function eventWorkload(event: Pick<FalcoEvent, "outputFields">): EventWor
   };
 }
 
+/** A short, one-line, printable excerpt of text a sender controls, for messages. */
 export function preview(text: string, max = 80): string {
-  const oneLine = text.replace(/\s+/g, " ").trim();
+  const oneLine = printable(text.replace(/\s+/g, " ").trim());
   return oneLine.length > max ? `${oneLine.slice(0, max)}…` : oneLine;
 }

@@ -22,6 +22,9 @@ export function validateSince(since: string): string {
 /** The UI answered, but not with what we asked for. */
 export class UiRequestError extends FalcoStackError {}
 
+/** The UI did not answer, or answered with a server error (502 from a proxy, 503 while Redis starts): worth retrying. */
+export class UiUnavailableError extends FeedUnavailableError {}
+
 export interface UiSearch {
   since?: string;
   priority?: readonly Priority[];
@@ -106,8 +109,11 @@ export class UiClient {
         signal: AbortSignal.timeout(this.options.requestTimeoutMs ?? 10_000),
       });
     } catch (error) {
-      throw new FeedUnavailableError(
-        `cannot reach the falcosidekick UI at ${this.baseUrl}: ${errorMessage(error)}`,
+      const timedOut = error instanceof Error && error.name === "TimeoutError";
+      throw new UiUnavailableError(
+        timedOut
+          ? `the falcosidekick UI at ${this.baseUrl} did not answer within ${(this.options.requestTimeoutMs ?? 10_000) / 1000}s`
+          : `cannot reach the falcosidekick UI at ${this.baseUrl}: ${errorMessage(error)}`,
       );
     }
     const text = await response.text();
@@ -117,7 +123,9 @@ export class UiClient {
       );
     }
     if (!response.ok) {
-      throw new UiRequestError(`GET ${url} answered HTTP ${response.status}: ${preview(text)}`);
+      const message = `GET ${url} answered HTTP ${response.status}: ${preview(text)}`;
+      if (response.status >= 500 || response.status === 429) throw new UiUnavailableError(message);
+      throw new UiRequestError(message);
     }
     try {
       return JSON.parse(text);
@@ -134,6 +142,10 @@ export interface UiFeedOptions {
   marginSeconds?: number;
   limit?: number;
   priority?: readonly Priority[];
+  /** How long the UI may stay unavailable (no answer, HTTP 5xx) before the feed gives up. Default 30 s. */
+  retryForMs?: number;
+  /** The first wait before retrying; it doubles up to 8 s. Default 500 ms. */
+  retryDelayMs?: number;
 }
 
 /**
@@ -157,16 +169,53 @@ export function uiFeed(options: UiFeedOptions): EventFeed {
       priority: options.priority,
     });
 
+  const retryFor = options.retryForMs ?? 30_000;
+  /** Ends the pause before a retry at once (stop). */
+  let wake: () => void = () => undefined;
+  const firstDelay = options.retryDelayMs ?? 500;
+
+  /**
+   * Runs `search` until it answers; a UI that is unavailable (see UiUnavailableError) is asked
+   * again with growing pauses, each said through `status`, for at most `retryFor` in a row.
+   */
+  const searchWithRetry = async (status: (message: string) => void): Promise<UiSearchResult> => {
+    const failingSince = Date.now();
+    let delay = firstDelay;
+    for (;;) {
+      try {
+        return await search();
+      } catch (error) {
+        if (!(error instanceof UiUnavailableError) || stopped) throw error;
+        const left = failingSince + retryFor - Date.now();
+        if (left <= 0) {
+          throw new UiUnavailableError(
+            `${error.message} (still failing after ${Number((retryFor / 1000).toFixed(1))}s of retries)`,
+          );
+        }
+        const wait = Math.min(delay, left);
+        status(`${error.message}: retrying in ${(wait / 1000).toFixed(1)}s`);
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          timer = setTimeout(resolve, wait);
+        });
+        if (stopped) throw error;
+        delay = Math.min(delay * 2, 8000);
+      }
+    }
+  };
+
   return {
     channel: "ui",
     description: `falcosidekick UI ${client.baseUrl}`,
     async start(sink: FeedSink) {
       startedAt = Date.now();
-      const baseline = await search();
+      const status = (message: string): void => sink.status?.(message);
+      const baseline = await searchWithRetry(status);
       for (const event of baseline.events) seen.add(eventKey(event));
       const poll = async (): Promise<void> => {
         try {
-          const result = await search();
+          const result = await searchWithRetry(status);
+          if (stopped) return;
           // The API answers newest first; deliver oldest first.
           for (const event of [...result.events].reverse()) {
             const key = eventKey(event);
@@ -190,6 +239,7 @@ export function uiFeed(options: UiFeedOptions): EventFeed {
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
+      wake();
     },
   };
 }

@@ -3,7 +3,7 @@ import { CoreV1Api, Exec, type KubeConfig, type V1Pod, type V1Status } from "@ku
 import type { DemoTarget } from "../demo/match.ts";
 import type { DemoCluster, ExecResult, PodStatus } from "../demo/runner.ts";
 import type { TriggerStep } from "../demo/scenario.ts";
-import { KubeError, isNotFound, kubeErrorMessage } from "./kube.ts";
+import { KubeError, boundedCall, isNotFound, kubeErrorMessage, requestTimeoutOf } from "./kube.ts";
 
 /** Readiness as the demo needs it, from a pod object. */
 export function podStatusFromPod(pod: V1Pod, container: string): PodStatus {
@@ -51,7 +51,9 @@ export class KubeDemoCluster implements DemoCluster {
 
   async podStatus(target: DemoTarget): Promise<PodStatus> {
     try {
-      const pod = await this.core.readNamespacedPod({ name: target.pod, namespace: target.namespace });
+      const pod = await boundedCall(requestTimeoutOf(this.kc), (options) =>
+        this.core.readNamespacedPod({ name: target.pod, namespace: target.namespace }, options),
+      );
       return podStatusFromPod(pod, target.container);
     } catch (error) {
       if (isNotFound(error)) return { exists: false, ready: false, containerIds: [] };

@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import { CoreV1Api, Log, type KubeConfig } from "@kubernetes/client-node";
 import type { LogLineSource } from "../events/log-feed.ts";
-import { KubeError, kubeErrorMessage } from "./kube.ts";
+import { KubeError, boundedCall, kubeErrorMessage, kubeTimeoutMessage, requestTimeoutOf } from "./kube.ts";
 
 export interface FalcoPodsRef {
   namespace: string;
@@ -46,10 +46,9 @@ export function falcoLogLines(kc: KubeConfig, pods: FalcoPodsRef, since: Date): 
       const core = kc.makeApiClient(CoreV1Api);
       let names: string[];
       try {
-        const list = await core.listNamespacedPod({
-          namespace: pods.namespace,
-          labelSelector: pods.labelSelector,
-        });
+        const list = await boundedCall(requestTimeoutOf(kc), (options) =>
+          core.listNamespacedPod({ namespace: pods.namespace, labelSelector: pods.labelSelector }, options),
+        );
         names = list.items
           .filter((pod) => pod.status?.phase === "Running")
           .flatMap((pod) => pod.metadata?.name ?? []);
@@ -70,6 +69,8 @@ export function falcoLogLines(kc: KubeConfig, pods: FalcoPodsRef, since: Date): 
           if (!stopping)
             onFailure(new KubeError(`the log stream of Falco pod ${name} ended (pod restarted?)`));
         });
+        const startedAt = Date.now();
+        const what = `the logs of pod ${pods.namespace}/${name}`;
         try {
           controllers.push(
             await log.log(pods.namespace, name, pods.container, sink, {
@@ -79,7 +80,10 @@ export function falcoLogLines(kc: KubeConfig, pods: FalcoPodsRef, since: Date): 
             }),
           );
         } catch (error) {
-          throw new KubeError(kubeErrorMessage(kc, error, `the logs of pod ${pods.namespace}/${name}`));
+          // client-node's Log turns every failure into "HTTP 500", the request timeout included.
+          const timeout = requestTimeoutOf(kc);
+          if (Date.now() - startedAt >= timeout) throw new KubeError(kubeTimeoutMessage(kc, timeout, what));
+          throw new KubeError(kubeErrorMessage(kc, error, what));
         }
       }
     },

@@ -1,6 +1,6 @@
 import net from "node:net";
 import { CoreV1Api, PortForward, type KubeConfig, type V1Pod } from "@kubernetes/client-node";
-import { KubeError, kubeErrorMessage } from "./kube.ts";
+import { KubeError, boundedCall, kubeErrorMessage, requestTimeoutOf } from "./kube.ts";
 
 export interface ForwardedPort {
   /** `http://127.0.0.1:<local port>` */
@@ -25,14 +25,19 @@ export async function forwardServicePort(
   let pod: V1Pod;
   let targetPort: number;
   try {
-    const service = await core.readNamespacedService({ name: serviceName, namespace });
+    const timeout = requestTimeoutOf(kc);
+    const service = await boundedCall(timeout, (options) =>
+      core.readNamespacedService({ name: serviceName, namespace }, options),
+    );
     const servicePort = service.spec?.ports?.find((candidate) => candidate.port === port);
     if (!servicePort) throw new KubeError(`${what} has no port ${port}`);
     const selector = Object.entries(service.spec?.selector ?? {})
       .map(([key, value]) => `${key}=${value}`)
       .join(",");
     if (selector === "") throw new KubeError(`${what} has no selector: cannot find its pods`);
-    const pods = await core.listNamespacedPod({ namespace, labelSelector: selector });
+    const pods = await boundedCall(timeout, (options) =>
+      core.listNamespacedPod({ namespace, labelSelector: selector }, options),
+    );
     const ready = pods.items.find((candidate) =>
       candidate.status?.conditions?.some(
         (condition) => condition.type === "Ready" && condition.status === "True",

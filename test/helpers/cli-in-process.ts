@@ -1,7 +1,8 @@
 import { Command, CommanderError } from "commander";
 import { FalcoStackError } from "../../src/errors.ts";
-import type { CliIo } from "../../src/cli/events.ts";
+import type { CliIo } from "../../src/cli/io.ts";
 import type { CommandResult } from "../../src/cli/main.ts";
+import { redactUrlsIn } from "../../src/redact.ts";
 
 export interface CliOutcome {
   code: number;
@@ -29,7 +30,9 @@ export function runCommand(register: Register, args: readonly string[]): InProce
     stdout: (text) => {
       stdout += text;
     },
-    stderr: (text) => {
+    // As src/cli/main.ts does (redactingIo): nothing on stderr shows a credential from a URL.
+    stderr: (raw) => {
+      const text = redactUrlsIn(raw);
       stderr += text;
       for (const waiter of waiters.filter((candidate) => candidate.pattern.test(stderr))) {
         waiters.splice(waiters.indexOf(waiter), 1);

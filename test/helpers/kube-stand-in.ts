@@ -17,6 +17,8 @@ export interface KubeStandIn {
   requests: string[];
   /** Open log streams by pod name: write lines into them. */
   logStreams: Map<string, http.ServerResponse>;
+  /** Pods whose log request is accepted and never answered (a hung kubelet behind the API). */
+  silentLogs: Set<string>;
   /** The HTTP server, for kube-ws-stand-in.ts to take the WebSocket upgrades. */
   server: http.Server;
   close(): Promise<void>;
@@ -27,6 +29,7 @@ export async function startKubeStandIn(): Promise<KubeStandIn> {
   const services: Record<string, unknown>[] = [];
   const requests: string[] = [];
   const logStreams = new Map<string, http.ServerResponse>();
+  const silentLogs = new Set<string>();
   const server = http.createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://stand-in");
     requests.push(`${request.method} ${url.pathname}${url.search}`);
@@ -73,6 +76,7 @@ export async function startKubeStandIn(): Promise<KubeStandIn> {
     const pod = inNamespace.find((candidate) => (candidate.metadata as { name?: string }).name === name);
     if (!pod) return notFound(`pods "${name}"`);
     if (!log) return json(200, pod);
+    if (silentLogs.has(name)) return undefined;
     response.writeHead(200, { "content-type": "text/plain" });
     response.flushHeaders();
     logStreams.set(name, response);
@@ -103,6 +107,7 @@ export async function startKubeStandIn(): Promise<KubeStandIn> {
     services,
     requests,
     logStreams,
+    silentLogs,
     server,
     close: () =>
       new Promise<void>((resolve) => {

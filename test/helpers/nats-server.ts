@@ -1,5 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import net from "node:net";
+import os from "node:os";
+import path from "node:path";
 
 export interface NatsServer {
   url: string;
@@ -20,21 +23,35 @@ export async function freePort(): Promise<number> {
   });
 }
 
+export interface NatsServerOptions {
+  /** Listen on this port (to restart a server where clients reconnect); default a free one. */
+  port?: number;
+  /**
+   * Lines of a nats-server configuration file (e.g. `authorization { user: a, password: b }` or a
+   * `tls { ... }` block); the listen address and port are set here.
+   */
+  config?: string;
+}
+
 /**
  * Starts a real `nats-server` on a free 127.0.0.1 port and waits until it accepts connections.
  * Fails (never skips) when the binary is missing.
  */
-export async function startNatsServer(): Promise<NatsServer> {
+export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServer> {
   const probe = spawnSync("nats-server", ["--version"], { encoding: "utf8" });
   if (probe.error) {
     throw new Error(
       "nats-server is not installed: the NATS tests need it. Install it with `apt-get install nats-server` (CI's .ci/run does).",
     );
   }
-  const port = await freePort();
-  const child = spawn("nats-server", ["-a", "127.0.0.1", "-p", String(port), "-m", "0"], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
+  const port = options.port ?? (await freePort());
+  const args = ["-a", "127.0.0.1", "-p", String(port), "-m", "0"];
+  if (options.config !== undefined) {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), "falco-stack-nats-")), "nats.conf");
+    writeFileSync(file, `${options.config}\n`);
+    args.push("-c", file);
+  }
+  const child = spawn("nats-server", args, { stdio: ["ignore", "ignore", "pipe"] });
   let log = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     log += chunk.toString();

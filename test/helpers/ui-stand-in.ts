@@ -13,6 +13,8 @@ export interface UiStandIn {
   requests: string[];
   /** Answer the next searches with this instead (status, body). */
   override?: { status: number; body: string };
+  /** Answer this many of the next searches with `status` (e.g. a proxy's 502), then normally again. */
+  failNext?: { count: number; status: number; body: string };
   close(): Promise<void>;
 }
 
@@ -29,6 +31,11 @@ export async function startUiStandIn(user: string, password: string): Promise<Ui
     if (url.pathname === "/api/v1/healthz") return json(200, { status: "ok" });
     if (request.headers.authorization !== expected) return json(401, { message: "Unauthorized" });
     if (url.pathname !== "/api/v1/events/search") return json(404, { message: "Not Found" });
+    if (state.failNext && state.failNext.count > 0) {
+      state.failNext.count -= 1;
+      response.writeHead(state.failNext.status, { "content-type": "text/html" });
+      return response.end(state.failNext.body);
+    }
     if (state.override) {
       response.writeHead(state.override.status, { "content-type": "application/json" });
       return response.end(state.override.body);
