@@ -23,6 +23,7 @@ import {
 import { LateValues } from "../stack/late.ts";
 import { planStack, type StackCredentials, type StackPlan } from "../stack/plan.ts";
 import { readValidatedRuleFiles } from "../stack/rule-files.ts";
+import { checkOutDir } from "./out-dir.ts";
 
 export interface RenderOptions extends StackFileOptions {
   /** Where secret output values may come from (`FALCO_STACK_<ENV NAME>`). Default: process.env. */
@@ -150,6 +151,7 @@ helm upgrade --install ${FALCO_RELEASE} falcosecurity/falco --version ${input.fa
 
 /** Writes the rendered files; install.sh is made executable. */
 export function writeRenderedStack(rendered: RenderedStack, outDir: string): string[] {
+  checkOutDir(outDir);
   try {
     fs.mkdirSync(outDir, { recursive: true });
     return Object.entries(rendered.files).map(([name, content]) => {
