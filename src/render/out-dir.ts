@@ -54,7 +54,11 @@ export function checkOutDir(outDir: string): void {
     fail(`lies under ${systemRoot}, which holds kernel state and devices; give an ordinary folder`);
   const { at, stat } = nearestExisting(dir);
   if (!stat.isDirectory()) {
-    fail(at === dir ? "is a file; give a directory" : `lies under ${at}, which is a file; give a directory`);
+    fail(
+      at === dir
+        ? "is a file, or lies under one; give a directory"
+        : `lies under ${at}, which is a file; give a directory`,
+    );
   }
   try {
     const type = fs.statfsSync(at).type;

@@ -32,7 +32,7 @@ describe("render --out: the folder is checked before anything is written", () =>
   it("refuses a file, and a folder under a file", () => {
     const file = path.join(tempDir(), "taken");
     fs.writeFileSync(file, "x");
-    assert.match(refusal(file), /is a file; give a directory/);
+    assert.match(refusal(file), /is a file, or lies under one; give a directory/);
     assert.match(refusal(path.join(file, "out")), /lies under .*taken, which is a file/);
   });
 
