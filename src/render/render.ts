@@ -4,25 +4,17 @@ import path from "node:path";
 import { stringify } from "yaml";
 import type { PlainObject } from "../builders/merge.ts";
 import { FALCO_CHART_REPO, FALCO_RELEASE, SIDEKICK_RELEASE } from "../builders/names.ts";
-import { ConfigError } from "../config/errors.ts";
-import {
-  outputSecretPaths,
-  PROJECT_ROOT,
-  readStackConfig,
-  withFile,
-  type StackFileOptions,
-} from "../config/stack-file.ts";
+import { PROJECT_ROOT, type StackFileOptions } from "../config/stack-file.ts";
 import { OutputPathError } from "../errors.ts";
 import {
   isSecretPlaceholder,
   PLACEHOLDER_MARKER,
-  planOutputs,
   secretEnvForRender,
   type SecretPlaceholder,
 } from "../outputs/index.ts";
 import { LateValues } from "../stack/late.ts";
 import { planStack, type StackCredentials, type StackPlan } from "../stack/plan.ts";
-import { readValidatedRuleFiles } from "../stack/rule-files.ts";
+import { checkStackForRender } from "./check.ts";
 import { checkOutDir } from "./out-dir.ts";
 
 export interface RenderOptions extends StackFileOptions {
@@ -62,22 +54,9 @@ function yamlDocument(header: string, value: unknown): string {
 
 /** Renders a stack offline from the same plan the Pulumi components create. */
 export function renderStack(options: RenderOptions): RenderedStack {
-  const stackFile = readStackConfig(options);
+  const { stackFile, outputs, rules } = checkStackForRender(options);
   const { config } = stackFile;
   const projectRoot = options.projectRoot ?? PROJECT_ROOT;
-  let outputs;
-  try {
-    outputs = planOutputs(stackFile.raw.outputs ?? {}, {
-      missingSecret: "placeholder",
-      secretPaths: outputSecretPaths(stackFile.securePaths),
-      env: options.env ?? process.env,
-      stack: stackFile.stack,
-    });
-  } catch (error) {
-    if (error instanceof ConfigError) throw new ConfigError(withFile(error.issues, stackFile.file));
-    throw error;
-  }
-  const rules = readValidatedRuleFiles(config.rules.files, projectRoot, config.rules.rulesets);
   const random = options.randomString ?? cryptoRandomString;
   const plan = planStack({
     settings: config,

@@ -73,6 +73,12 @@ const toleration = z.strictObject({
   tolerationSeconds: z.number().int().optional(),
 });
 
+/** A whole number in a range; every failure (type, fraction, range) says the range. */
+const wholeNumber = (min: number, max: number) => {
+  const error = `must be a whole number from ${min} to ${max}`;
+  return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+};
+
 const rawValues = z.record(z.string(), z.unknown(), { error: "must be a map of chart values" });
 
 /** Driver kinds the falco chart 9.x renders. `ebpf` and `gvisor` were removed in chart 9.0.0. */
@@ -230,7 +236,7 @@ const sidekickSchema = z.strictObject({
     "must be a chart version such as 0.14.0",
   ).default(SIDEKICK_CHART_VERSION),
   /** falcosidekick replicas. Default 2. */
-  replicas: z.number({ error: "must be a whole number" }).int().min(1).max(20).default(2),
+  replicas: wholeNumber(1, 20).default(2),
   /** NetworkPolicies for sidekick, the UI and Redis. Default true; turn off where no policy engine runs. */
   networkPolicies: z.boolean({ error: "must be true or false" }).default(true),
   /** Raw falcosidekick chart values, merged last; keys the stack owns and credentials are refused. Default {}. */
@@ -284,7 +290,7 @@ const uiSchema = z.strictObject({
   /** The falcosidekick web UI with its Redis. Default true. */
   enabled: z.boolean({ error: "must be true or false" }).default(true),
   /** UI replicas. Default 1. */
-  replicas: z.number({ error: "must be a whole number" }).int().min(1).max(10).default(1),
+  replicas: wholeNumber(1, 10).default(1),
   /** Keep Redis data on a PersistentVolumeClaim. Default true. */
   storageEnabled: z.boolean({ error: "must be true or false" }).default(true),
   /**
@@ -452,4 +458,13 @@ function checkCombinations(settings: StackSettings): SettingsIssue[] {
     });
   }
   return issues;
+}
+
+/**
+ * The rules settings alone, when they are valid, so the rule files are checked (and their mistakes
+ * reported) even when other settings are wrong.
+ */
+export function rulesSettingsOf(raw: unknown): RulesSettings | undefined {
+  const result = rulesSchema.safeParse(raw ?? {});
+  return result.success ? result.data : undefined;
 }
