@@ -22,7 +22,45 @@ export interface CorpusCase {
   env?: Record<string, string>;
   /** "refuse": known bad; "accept": a good file that must still render. */
   expect: "refuse" | "accept";
+  /** What the refusal must say (hand-written cases): the real mistake, not a misleading one. */
+  mentions?: RegExp;
 }
+
+/** What each hand-written case's refusal must say. */
+const MENTIONS: Record<string, RegExp> = {
+  "empty file": /holds no settings/,
+  "blank lines": /holds no settings/,
+  "comments only": /holds no settings/,
+  "top-level list": /is a list/,
+  "plain text": /is plain text/,
+  "UTF-16 with BOM": /UTF-16/,
+  "UTF-16 without BOM": /UTF-16/,
+  "binary garbage": /not a text file/,
+  "invalid UTF-8": /not valid UTF-8/,
+  "misspelt config:": /did you mean config\?/,
+  "Config: in capitals": /did you mean config\?/,
+  "falco-stack keys at the top level": /keys go under config:/,
+  "config: empty": /has no config: settings/,
+  "config: a list": /"config" must be a map/,
+  "no config at all": /has no config: settings/,
+  "one-key nested setting": /pulumi config set --path 'falco-stack:ui\.storageSize'/,
+  "one-key storage class": /pulumi config set --path 'falco-stack:ui\.storageClass'/,
+  "misspelt namespace": /did you mean falco-stack:demo/,
+  "encrypted namespace": /falco-stack:namespace: is encrypted .*cannot be read offline/,
+  "encrypted storage class": /falco-stack:ui\.storageClass: is encrypted .*cannot be read offline/,
+  "outputs encrypted whole": /falco-stack:outputs: is encrypted as a whole, so it cannot be read offline/,
+  "deep flow values": /nests (too deeply|deeper than 64 levels)/,
+  "deep block values": /nests (too deeply|deeper than 64 levels)/,
+  "alias bomb": /aliases expand too far/,
+  "merge key bringing an unknown key": /unknown key/,
+  "duplicate key": /:\d+:\d+: /,
+  "unclosed bracket": /:\d+:\d+: /,
+  "tab indentation": /:\d+:\d+: /,
+  "size and misspelt output together": /falco-stack:ui\.storageSize: [^\n]*\n[^]*falco-stack:outputs\.slak: /,
+  "malformed secret from the environment": /FALCO_STACK_SLACK_WEBHOOKURL/,
+  "numeric secret from the environment": /FALCO_STACK_WEBHOOK_ADDRESS/,
+  "2 MB storage class": /longer than 253 characters/,
+};
 
 /** mulberry32: a small seeded PRNG, so the corpus is the same on every run. */
 function random(seed: number): () => number {
@@ -287,7 +325,7 @@ function handWritten(staging: string): CorpusCase[] {
         .fill(`*l${i - 1}`)
         .join(", ")}]`,
     );
-  return [
+  const cases = [
     refuse("empty file", ""),
     refuse("blank lines", "\n\n\n"),
     refuse("comments only", "# config:\n#   falco-stack:ui: {}\n"),
@@ -338,6 +376,7 @@ function handWritten(staging: string): CorpusCase[] {
     ),
     refuse("2 MB storage class", `config:\n  falco-stack:ui:\n    storageClass: ${"a".repeat(2_000_000)}\n`),
   ];
+  return cases.map((item) => ({ ...item, mentions: MENTIONS[item.name] }));
 }
 
 /** Good files: the shipped ones, and staging written with anchors, aliases and merge keys. */

@@ -72,6 +72,7 @@ it(
       refusedCleanly: 0,
       wronglyAccepted: 0,
       unclean: 0,
+      misleading: 0,
       hangs: 0,
       leaks: 0,
       goodAccepted: 0,
@@ -111,7 +112,12 @@ it(
         names &&
         !/\n\s+at /.test(result.message) &&
         !/unexpected error/i.test(result.message);
-      if (clean) figures.refusedCleanly++;
+      if (clean && item.mentions !== undefined && !item.mentions.test(result.message)) {
+        figures.misleading++;
+        problems.push(
+          `${item.name}: refused, but not saying ${String(item.mentions)}: ${result.message.slice(0, 300)}`,
+        );
+      } else if (clean) figures.refusedCleanly++;
       else {
         figures.unclean++;
         problems.push(`${item.name}: not a clean refusal: ${result.message.slice(0, 300)}`);
@@ -120,7 +126,7 @@ it(
     const bad = cases.filter((item) => item.expect === "refuse").length;
     t.diagnostic(
       `corpus: ${bad} broken stack files: ${figures.refusedCleanly} refused cleanly, ${figures.wronglyAccepted} wrongly accepted, ` +
-        `${figures.unclean} refused uncleanly, ${figures.hangs} hangs, ${figures.leaks} leaks; ` +
+        `${figures.unclean} refused uncleanly, ${figures.misleading} with a misleading message, ${figures.hangs} hangs, ${figures.leaks} leaks; ` +
         `${figures.goodAccepted} of ${cases.length - bad} good files accepted`,
     );
     assert.ok(bad >= 300, `only ${bad} broken files`);
