@@ -67,12 +67,15 @@ function isSecureLeaf(value: unknown): boolean {
 
 /** The file's text, refusing what is not UTF-8 text (Pulumi reads stack files as UTF-8). */
 function decodeStackFile(bytes: Buffer, file: string): string {
+  // UTF-16 text of ASCII YAML: a byte order mark, or every other byte zero.
+  const head = bytes.subarray(0, 64);
+  const everyOther = (offset: number) =>
+    head.length >= 4 && head.every((byte, index) => (index % 2 === offset ? byte === 0 : byte !== 0));
   const utf16 =
     (bytes[0] === 0xff && bytes[1] === 0xfe) ||
     (bytes[0] === 0xfe && bytes[1] === 0xff) ||
-    (bytes.length >= 4 &&
-      (bytes[1] === 0 || bytes[0] === 0) &&
-      bytes.subarray(0, 64).filter((b) => b === 0).length * 3 >= Math.min(bytes.length, 64));
+    everyOther(1) ||
+    everyOther(0);
   if (utf16)
     throw new StackFileError(`${file}: is UTF-16 text; save it as UTF-8 (Pulumi reads stack files as UTF-8)`);
   if (bytes.includes(0)) {
@@ -125,7 +128,7 @@ function offlineSecretIssues(encrypted: readonly string[][], stack: string): Con
   const stackFlag = `--stack ${stack}`;
   for (const at of encrypted) {
     const key = configKey(at.map((part) => (/^\d+$/.test(part) ? Number(part) : part)));
-    const [head, second, third] = at;
+    const [head, second] = at;
     if (head !== "outputs") {
       issues.push({
         key,
@@ -135,8 +138,8 @@ function offlineSecretIssues(encrypted: readonly string[][], stack: string): Con
       });
       continue;
     }
-    const wholeBlock =
-      at.length === 1 || at.length === 2 || (second === "extra" && at.length === 3 && third !== undefined);
+    // outputs, outputs.<output> or outputs.extra.<output>: a block, not a leaf the planner takes.
+    const wholeBlock = at.length <= 2 || (second === "extra" && at.length === 3);
     if (!wholeBlock) continue;
     issues.push({
       key,
