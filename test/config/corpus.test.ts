@@ -46,7 +46,6 @@ async function runCases(cases: WorkerCase[], projectRoot: string): Promise<Resul
         clearTimeout(timer);
         resolve(cases.length);
       });
-      arm();
     });
   }
   return results;
