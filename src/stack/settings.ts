@@ -236,13 +236,15 @@ function resourceIssues(settings: StackSettings): SettingsIssue[] {
     const requested = quantityValue(request);
     const allowed = quantityValue(limit);
     if (requested === undefined || allowed === undefined || requested <= allowed) continue;
-    const fromChart =
-      limits[resource] === undefined
-        ? " (the chart's default limit; set falco.resources.limits." + resource + " too)"
-        : "";
+    // Name the value the user wrote; say which side is the chart's default.
+    const chartRequest = requests[resource] === undefined;
+    const requestText = chartRequest ? `the chart's default request ${request}` : `the request ${request}`;
+    const limitText =
+      limits[resource] === undefined ? `the chart's default limit ${limit}` : `the limit ${limit}`;
+    const also = chartRequest ? `requests.${resource}` : `limits.${resource}`;
     issues.push({
-      path: ["falco", "resources", requests[resource] === undefined ? "limits" : "requests", resource],
-      message: `the request ${request} is above the limit ${limit}${fromChart}; Kubernetes refuses a request above its limit`,
+      path: ["falco", "resources", chartRequest ? "limits" : "requests", resource],
+      message: `${requestText} is above ${limitText}, and Kubernetes refuses a request above its limit; set falco.resources.${also} too, or change this value`,
     });
   }
   return issues;

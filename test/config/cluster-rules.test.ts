@@ -48,12 +48,17 @@ describe("settings a cluster would refuse or misread are refused at their key (i
     [
       "a request above its own limit",
       { ...withStorage, falco: { resources: { requests: { cpu: "2" }, limits: { cpu: "500m" } } } },
-      /^falco-stack:falco\.resources\.requests\.cpu: the request 2 is above the limit 500m/,
+      /^falco-stack:falco\.resources\.requests\.cpu: the request 2 is above the limit 500m, and Kubernetes refuses/,
     ],
     [
       "a request above the chart's default limit",
       { ...withStorage, falco: { resources: { requests: { memory: "2Gi" } } } },
-      /^falco-stack:falco\.resources\.requests\.memory: the request 2Gi is above the limit 1024Mi \(the chart's default limit; set falco\.resources\.limits\.memory too\)/,
+      /^falco-stack:falco\.resources\.requests\.memory: the request 2Gi is above the chart's default limit 1024Mi.*set falco\.resources\.limits\.memory too/,
+    ],
+    [
+      "a limit below the chart's default request",
+      { ...withStorage, falco: { resources: { limits: { memory: "256Mi" } } } },
+      /^falco-stack:falco\.resources\.limits\.memory: the chart's default request 512Mi is above the limit 256Mi.*set falco\.resources\.requests\.memory too/,
     ],
     [
       "a toleration Exists with a value",
