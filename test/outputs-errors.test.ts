@@ -505,3 +505,14 @@ describe("outputs, bad input: no message ever carries a secret (issue 13, item 7
     assert.deepEqual(leaked(message), []);
   });
 });
+
+describe("outputs, bad input: a huge value is cut short in the message", () => {
+  it("names the key and the length, not the whole value", () => {
+    const message = onlyIssue(
+      { elasticsearch: { hostport: `x${"y".repeat(100_000)}` } },
+      "falco-stack:outputs.elasticsearch.hostport",
+    );
+    assert.ok(message.length < 400, message.slice(0, 200));
+    assert.match(message, /\(100001 characters\)/);
+  });
+});

@@ -116,6 +116,9 @@ function parseHeaders(value: unknown, format: "pairs" | "json"): Headers | strin
 }
 
 function describe(value: unknown): string {
+  // A long value is cut, so a pasted file does not flood the terminal.
+  if (typeof value === "string" && value.length > 80)
+    return `"${value.slice(0, 60)}..." (${value.length} characters)`;
   if (typeof value === "string") return `"${value}"`;
   if (value === null || typeof value !== "object") return String(value);
   return Array.isArray(value) ? "a list" : "a map";

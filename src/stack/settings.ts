@@ -388,7 +388,7 @@ const falcoSchema = z.strictObject({
         code: "custom",
         message: hint
           ? `"${value}" is not supported: ${hint}`
-          : `"${value}" is not a driver; allowed: ${DRIVER_KINDS.join(", ")}`,
+          : `${shown(value)} is not a driver; allowed: ${DRIVER_KINDS.join(", ")}`,
       });
     })
     .default("modern_ebpf")
@@ -431,7 +431,7 @@ const cidr = z.string().superRefine((value, ctx) => {
   const bits = Number(prefix);
   const max = family === 6 ? 128 : 32;
   if (family === 0 || rest.length > 0 || !/^\d+$/.test(prefix ?? "") || bits > max) {
-    ctx.addIssue({ code: "custom", message: `"${value}" is not a CIDR such as 10.0.0.0/8 or fd00::/8` });
+    ctx.addIssue({ code: "custom", message: `${shown(value)} is not a CIDR such as 10.0.0.0/8 or fd00::/8` });
   }
 });
 

@@ -198,3 +198,13 @@ describe("rule files a ConfigMap cannot hold are refused (issue 13, item 8)", ()
     assert.match(message ?? "", /^falco-stack:rules\.files\[0\]: the folder "empty" holds no rules file/);
   });
 });
+
+describe("a huge mistaken value is not repeated in full (issue 13, item 8)", () => {
+  it("settings and outputs cut it short", () => {
+    const huge = "x".repeat(100_000);
+    const messages = refusals(() =>
+      parseStackConfig({ ui: { storageClass: huge }, falco: { driver: huge }, namespace: huge }),
+    );
+    for (const message of messages) assert.ok(message.length < 500, message.slice(0, 200));
+  });
+});
