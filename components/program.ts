@@ -1,9 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
+import { IssueCollector } from "../src/config/collect.ts";
 import { readPulumiConfig } from "../src/config/pulumi-config.ts";
 import { parseStackConfig } from "../src/config/schema.ts";
 import { PROJECT_ROOT } from "../src/config/stack-file.ts";
 import { isUserFacingError } from "../src/errors.ts";
 import { planOutputs } from "../src/outputs/index.ts";
+import { loadedPluginsOf, readValidatedRuleFiles } from "../src/stack/rule-files.ts";
+import { rulesSettingsOf } from "../src/stack/settings.ts";
 import { FalcoSecurityStack, type FalcoSecurityStackArgs } from "./falco-security-stack.ts";
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -32,13 +35,32 @@ function withSecretLeaves(outputs: unknown, sensitivePaths: readonly string[]): 
  * reported here by their config keys, before any resource exists.
  */
 export function stackArgsFromConfig(projectRoot: string): FalcoSecurityStackArgs {
-  const { raw, outputsAreSecret } = readPulumiConfig();
-  parseStackConfig(raw);
-  const outputs = planOutputs(raw.outputs ?? {}, {
-    missingSecret: "error",
-    allSecret: outputsAreSecret,
-    stack: pulumi.getStack(),
-  });
+  const { raw, outputsAreSecret, issues: readIssues } = readPulumiConfig();
+  // Every stage runs, so one `pulumi up` reports every mistake of the config.
+  const issues = new IssueCollector();
+  issues.add(readIssues);
+  const config = issues.stage(() => parseStackConfig(raw));
+  const outputs = issues.stage(() =>
+    planOutputs(raw.outputs ?? {}, {
+      missingSecret: "error",
+      allSecret: outputsAreSecret,
+      stack: pulumi.getStack(),
+    }),
+  );
+  // The component reads the rule files; when the config is already wrong, their mistakes join the report.
+  const rulesSettings = config?.rules ?? rulesSettingsOf(raw.rules);
+  if (issues.failed && rulesSettings) {
+    issues.stage(() =>
+      readValidatedRuleFiles(
+        rulesSettings.files,
+        projectRoot,
+        rulesSettings.rulesets,
+        config ? loadedPluginsOf(config.falco) : undefined,
+      ),
+    );
+  }
+  issues.throwIfAny();
+  if (outputs === undefined) throw new Error("a check failed without reporting an issue");
   for (const warning of outputs.warnings) void pulumi.log.warn(warning);
   const rules = isPlainObject(raw.rules) ? raw.rules : {};
   return {

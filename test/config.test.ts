@@ -163,7 +163,7 @@ describe("stack config errors name the key and what is allowed", () => {
     const [top] = configErrors(() => parseStackConfig({ ...withStorage, output: {} }));
     assert.match(
       top!,
-      /^falco-stack: unknown key "output"; allowed: namespace, falco, sidekick, outputs, ui, rules, demo/,
+      /^falco-stack:output: unknown key; allowed: namespace, falco, sidekick, outputs, ui, rules, demo.*did you mean "outputs"\?/,
     );
     const [nested] = configErrors(() => parseStackConfig({ ui: { storageClass: "x", storgeSize: "1Gi" } }));
     assert.match(nested!, /^falco-stack:ui: unknown key "storgeSize"; allowed: .*storageSize/);

@@ -1,7 +1,14 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { ConfigError, type ConfigIssue } from "../src/config/errors.ts";
-import { OUTPUT_NAMES, PRIORITIES, planOutputs, type PlanOptions } from "../src/outputs/index.ts";
+import {
+  OUTPUT_NAMES,
+  OUTPUTS,
+  PRIORITIES,
+  envName,
+  planOutputs,
+  type PlanOptions,
+} from "../src/outputs/index.ts";
 
 /** The issues planOutputs reports for `raw`; fails the test when it does not throw a ConfigError. */
 function issuesOf(raw: unknown, options: PlanOptions = { missingSecret: "error" }): ConfigIssue[] {
@@ -387,5 +394,125 @@ describe("outputs, bad input: a mistyped secret is not printed", () => {
     });
     assert.match(message, /FALCO_STACK_SLACK_WEBHOOKURL/);
     assert.ok(!message.includes("ENVSECRET"), message);
+  });
+});
+
+describe("outputs, bad input: no message ever carries a secret (issue 13, item 7)", () => {
+  const SECRET = "Leak3dS3cret";
+  const NUMBER = 918273645;
+  /** Bad values a user may give a sensitive key: each holds the secret somewhere. */
+  const BAD_VALUES: unknown[] = [
+    NUMBER,
+    `https://elastic:${SECRET}@es:9200`,
+    `htps://${SECRET}.example/x`,
+    `tcp://u:${SECRET}@m`,
+    `${SECRET} with spaces`,
+    `${SECRET}:a:b,c`,
+    [SECRET],
+    { header: [SECRET] },
+    { "X-Api-Key": `${SECRET}:x` },
+    12.75,
+  ];
+  const leaked = (text: string) =>
+    [SECRET, String(NUMBER), "12.75"].filter((secret) => text.includes(secret));
+
+  function setAt(block: Record<string, unknown>, parts: readonly string[], value: unknown): void {
+    let node = block;
+    for (const part of parts.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>;
+    node[parts.at(-1) ?? ""] = value;
+  }
+
+  /** Every issue message planOutputs gives for `raw` (none when it accepts it). */
+  function messagesOf(raw: unknown, options: PlanOptions): string[] {
+    try {
+      planOutputs(raw, options);
+      return [];
+    } catch (error) {
+      assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
+      return [error.message];
+    }
+  }
+
+  it("every sensitive key of every output, with every bad value, in every mode", () => {
+    let checked = 0;
+    const leaks: string[] = [];
+    for (const name of OUTPUT_NAMES) {
+      for (const [keyPath, spec] of Object.entries(OUTPUTS[name].keys)) {
+        if (spec.sensitive === undefined) continue;
+        const dotted = `${name}.${keyPath}`;
+        for (const value of BAD_VALUES) {
+          const block: Record<string, unknown> = {};
+          setAt(block, keyPath.split("."), value);
+          const modes: PlanOptions[] = [
+            { missingSecret: "error" },
+            { missingSecret: "placeholder", secretPaths: new Set([dotted]) },
+            { missingSecret: "error", allSecret: true },
+          ];
+          for (const options of modes) {
+            for (const message of messagesOf({ [name]: block }, options)) {
+              checked++;
+              if (leaked(message).length > 0) leaks.push(`${dotted} = ${JSON.stringify(value)}: ${message}`);
+            }
+          }
+        }
+        for (const text of BAD_VALUES.filter((v) => typeof v === "string" || typeof v === "number")) {
+          const block: Record<string, unknown> = {};
+          setAt(block, keyPath.split("."), "<secret>");
+          const env = { [`FALCO_STACK_${envName([name, ...keyPath.split(".")])}`]: String(text) };
+          for (const message of messagesOf({ [name]: block }, { missingSecret: "placeholder", env })) {
+            checked++;
+            if (leaked(message).length > 0) leaks.push(`${dotted} from env = ${String(text)}: ${message}`);
+          }
+        }
+      }
+    }
+    assert.ok(checked > 100, `only ${checked} messages checked`);
+    assert.deepEqual(leaks, []);
+  });
+
+  it("a URL with credentials at a key that is not sensitive is named with its credentials masked", () => {
+    const message = onlyIssue(
+      { elasticsearch: { hostport: `https://elastic:${SECRET}@es:9200` } },
+      "falco-stack:outputs.elasticsearch.hostport",
+    );
+    assert.deepEqual(leaked(message), []);
+    assert.match(message, /"https:\/\/\*\*\*:\*\*\*@es:9200" must not carry credentials/);
+    const mqtt = onlyIssue(
+      { mqtt: { broker: `tcp://u:${SECRET}@mqtt:1883` } },
+      "falco-stack:outputs.mqtt.broker",
+    );
+    assert.deepEqual(leaked(mqtt), []);
+  });
+
+  it("a number-valued secret is hidden like any other", () => {
+    const message = onlyIssue({ webhook: { address: NUMBER } }, "falco-stack:outputs.webhook.address");
+    assert.deepEqual(leaked(message), []);
+    assert.match(message, /<9 characters, hidden: the setting is sensitive> must be a URL/);
+  });
+
+  it("a number-valued passthrough credential goes to the Secret, not into chart values", () => {
+    const plan = planOutputs({ extra: { teams: { webhookurl: NUMBER } } }, { missingSecret: "error" });
+    assert.equal(JSON.stringify(plan.chartConfig).includes(String(NUMBER)), false);
+    assert.equal(plan.secretEnv.TEAMS_WEBHOOKURL, String(NUMBER));
+  });
+
+  it("a secret header name given through the environment is hidden", () => {
+    const message = onlyIssue(
+      { loki: { hostport: "http://loki:3100", customheaders: "<secret>" } },
+      "falco-stack:outputs.loki.customheaders",
+      { missingSecret: "placeholder", env: { FALCO_STACK_LOKI_CUSTOMHEADERS: `${SECRET}:a:b` } },
+    );
+    assert.deepEqual(leaked(message), []);
+  });
+});
+
+describe("outputs, bad input: a huge value is cut short in the message", () => {
+  it("names the key and the length, not the whole value", () => {
+    const message = onlyIssue(
+      { elasticsearch: { hostport: `x${"y".repeat(100_000)}` } },
+      "falco-stack:outputs.elasticsearch.hostport",
+    );
+    assert.ok(message.length < 400, message.slice(0, 200));
+    assert.match(message, /\(100001 characters\)/);
   });
 });

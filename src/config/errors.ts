@@ -1,4 +1,5 @@
 import { FalcoStackError } from "../errors.ts";
+import { maskUrlCredentials } from "../outputs/redact.ts";
 import { editDistance } from "./suggest.ts";
 
 /** One problem in the stack configuration, located by its full config key. */
@@ -11,8 +12,13 @@ export interface ConfigIssue {
 
 /** Raised when stack configuration is invalid: carries every issue found, so the user fixes them in one go. */
 export class ConfigError extends FalcoStackError {
-  constructor(readonly issues: readonly ConfigIssue[]) {
-    super(ConfigError.format(issues));
+  readonly issues: readonly ConfigIssue[];
+
+  /** Any URL in a message loses its user info and query values: whatever the key, they are credentials. */
+  constructor(issues: readonly ConfigIssue[]) {
+    const masked = issues.map((issue) => ({ ...issue, message: maskUrlCredentials(issue.message) }));
+    super(ConfigError.format(masked));
+    this.issues = masked;
   }
 
   static format(issues: readonly ConfigIssue[]): string {

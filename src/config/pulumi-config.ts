@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_NAMESPACE, ConfigError, misspelledNamespaceIssues } from "./errors.ts";
+import { tooDeepIssues } from "./depth.ts";
+import { CONFIG_NAMESPACE, misspelledNamespaceIssues, type ConfigIssue } from "./errors.ts";
 
 /** Keys whose value is a plain string; every other key holds structured config (JSON). */
 const STRING_KEYS = new Set(["namespace"]);
@@ -9,6 +10,8 @@ export interface PulumiConfigSnapshot {
   raw: Record<string, unknown>;
   /** `falco-stack:outputs` holds at least one secret (set with `--secret`). */
   outputsAreSecret: boolean;
+  /** Keys whose namespace looks like a typo of ours; reported with the settings' issues. */
+  issues: ConfigIssue[];
 }
 
 /**
@@ -19,8 +22,7 @@ export function readPulumiConfig(): PulumiConfigSnapshot {
   const raw: Record<string, unknown> = {};
   const prefix = `${CONFIG_NAMESPACE}:`;
   const all = pulumi.runtime.allConfig();
-  const misspelled = misspelledNamespaceIssues(Object.keys(all));
-  if (misspelled.length > 0) throw new ConfigError(misspelled);
+  const issues = misspelledNamespaceIssues(Object.keys(all));
   for (const [key, value] of Object.entries(all)) {
     if (!key.startsWith(prefix)) continue;
     const name = key.slice(prefix.length);
@@ -35,7 +37,11 @@ export function readPulumiConfig(): PulumiConfigSnapshot {
       raw[name] = value;
     }
   }
-  return { raw, outputsAreSecret: isConfigSecret(`${prefix}outputs`) };
+  // A value nested too deep is refused before anything recurses over it.
+  const tooDeep = tooDeepIssues(raw);
+  for (const issue of tooDeep)
+    Reflect.deleteProperty(raw, issue.key.slice(prefix.length).split(/[.[]/)[0] ?? "");
+  return { raw, outputsAreSecret: isConfigSecret(`${prefix}outputs`), issues: [...issues, ...tooDeep] };
 }
 
 /**

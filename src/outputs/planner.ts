@@ -30,6 +30,7 @@ import {
   urlCarriesCredentials,
   type Headers,
 } from "./schema.ts";
+import { hideValue } from "./redact.ts";
 
 /** A value that comes from a secret config value or the environment at render time. */
 export interface SecretPlaceholder {
@@ -134,24 +135,7 @@ function envValue(kind: ValueKind, value: unknown): string {
   return String(value);
 }
 
-/**
- * An error about a sensitive setting without the setting: every quoted piece of the message that
- * comes from the value is hidden, so a mistyped secret never reaches a terminal or the Pulumi log.
- */
-export function hideValue(message: string, value: unknown): string {
-  const texts: string[] = [];
-  const collect = (node: unknown): void => {
-    if (typeof node === "string" || typeof node === "number") texts.push(String(node));
-    else if (isPlainObject(node)) Object.values(node).forEach(collect);
-    else if (Array.isArray(node)) node.forEach(collect);
-  };
-  collect(value);
-  return message.replace(/"([^"]+)"/g, (quoted, inner: string) =>
-    inner.length >= 4 && texts.some((text) => text.includes(inner))
-      ? `"<${inner.length} characters, hidden: the setting is sensitive>"`
-      : quoted,
-  );
-}
+export { hideValue };
 
 function getPath(object: unknown, path: readonly string[]): unknown {
   let node = object;
@@ -207,8 +191,27 @@ class Planner {
     return configKey(["outputs", ...path]);
   }
 
+  /** The whole `falco-stack:outputs` value, for hiding sensitive values in messages. */
+  private raw: unknown;
+
   issue(path: readonly string[], message: string): void {
-    this.issues.push({ key: this.key(path), message });
+    const shown = this.sensitiveAt(path) ? hideValue(message, getPath(this.raw, path)) : message;
+    this.issues.push({ key: this.key(path), message: shown });
+  }
+
+  /**
+   * Whether the value at `path` must stay out of messages: a sensitive key of a typed output (or a
+   * key inside one, such as a header), a passthrough credential or address, or any secure value.
+   */
+  sensitiveAt(path: readonly string[]): boolean {
+    if (this.maybeSecure(path)) return true;
+    const [name = "", ...rest] = path;
+    if (name === PASSTHROUGH_KEY) {
+      return rest.some((part) => CREDENTIAL_KEY_PATTERN.test(part) || ADDRESS_KEY_PATTERN.test(part));
+    }
+    if (!(OUTPUT_NAMES as readonly string[]).includes(name)) return false;
+    const keys = OUTPUTS[name as OutputName].keys;
+    return rest.some((_, index) => keys[rest.slice(0, index + 1).join(".")]?.sensitive !== undefined);
   }
 
   /** Whether a value may have come from secure config: no plain-text warning for it. */
@@ -295,6 +298,7 @@ class Planner {
   }
 
   run(raw: unknown): void {
+    this.raw = raw;
     if (raw === undefined || raw === null) return;
     if (isEncrypted(raw)) {
       this.issues.push({
@@ -578,7 +582,8 @@ class Planner {
         const quiet = this.maybeSecure(leafUserPath);
         const credential = CREDENTIAL_KEY_PATTERN.test(key);
         const address = ADDRESS_KEY_PATTERN.test(key);
-        const text = typeof value === "string" ? value : undefined;
+        // A number is a credential too (a PIN, a numeric token): it goes to the Secret as text.
+        const text = typeof value === "string" || typeof value === "number" ? String(value) : undefined;
         if (text !== undefined && text !== "" && (credential || address || secure)) {
           this.plan.secretEnv[envName(leafChartPath)] = text;
           this.plan.sensitivePaths.push(leafUserPath.join("."));

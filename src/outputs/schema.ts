@@ -103,12 +103,12 @@ function parseHeaders(value: unknown, format: "pairs" | "json"): Headers | strin
   const headers: Headers = {};
   for (const [name, raw] of entries) {
     if (!HEADER_NAME.test(name)) return `"${name}" is not a valid HTTP header name`;
-    if (typeof raw !== "string" && typeof raw !== "number") return `header ${name} must have a text value`;
+    if (typeof raw !== "string" && typeof raw !== "number") return `header "${name}" must have a text value`;
     const text = String(raw);
-    if (text.includes(",")) return `header ${name}: values cannot contain "," (falcosidekick splits on it)`;
+    if (text.includes(",")) return `header "${name}": values cannot contain "," (falcosidekick splits on it)`;
     // falcosidekick drops a pair whose value holds another ':' (it splits on ':' and wants two parts).
     if (format === "pairs" && text.includes(":")) {
-      return `header ${name}: values cannot contain ":" (falcosidekick drops such headers for this output)`;
+      return `header "${name}": values cannot contain ":" (falcosidekick drops such headers for this output)`;
     }
     headers[name] = text;
   }
@@ -116,6 +116,9 @@ function parseHeaders(value: unknown, format: "pairs" | "json"): Headers | strin
 }
 
 function describe(value: unknown): string {
+  // A long value is cut, so a pasted file does not flood the terminal.
+  if (typeof value === "string" && value.length > 80)
+    return `"${value.slice(0, 60)}..." (${value.length} characters)`;
   if (typeof value === "string") return `"${value}"`;
   if (value === null || typeof value !== "object") return String(value);
   return Array.isArray(value) ? "a list" : "a map";

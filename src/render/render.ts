@@ -3,25 +3,16 @@ import path from "node:path";
 import { stringify } from "yaml";
 import type { PlainObject } from "../builders/merge.ts";
 import { FALCO_CHART_REPO, FALCO_RELEASE, SIDEKICK_RELEASE } from "../builders/names.ts";
-import { ConfigError } from "../config/errors.ts";
-import {
-  outputSecretPaths,
-  PROJECT_ROOT,
-  readStackConfig,
-  withFile,
-  type StackFileOptions,
-} from "../config/stack-file.ts";
+import { PROJECT_ROOT, type StackFileOptions } from "../config/stack-file.ts";
 import { FalcoStackError, OutputPathError } from "../errors.ts";
 import {
   isSecretPlaceholder,
   PLACEHOLDER_MARKER,
-  planOutputs,
   secretEnvForRender,
   type SecretPlaceholder,
 } from "../outputs/index.ts";
 import { LateValues } from "../stack/late.ts";
 import { planStack, type StackCredentials, type StackPlan } from "../stack/plan.ts";
-import { loadedPluginsOf, readValidatedRuleFiles } from "../stack/rule-files.ts";
 import { platformWarnings } from "../stack/settings-platform.ts";
 import { CREDENTIALS_FILE, GITIGNORE_FILE, gitignoreFor, resolveCredentials } from "./credentials.ts";
 import {
@@ -39,6 +30,8 @@ export type RenderFormat = (typeof RENDER_FORMATS)[number];
 /** `plain`: Secrets written with their data; `external`: none written, the user creates them. */
 export const SECRETS_MODES = ["plain", "external"] as const;
 export type SecretsMode = (typeof SECRETS_MODES)[number];
+import { checkStackForRender } from "./check.ts";
+import { checkOutDir } from "./out-dir.ts";
 
 export interface RenderOptions extends StackFileOptions {
   /** Where secret output settings and credential overrides may come from. Default: process.env. */
@@ -102,27 +95,9 @@ export function renderStack(options: RenderOptions): RenderedStack {
   const format = options.format ?? "plain";
   const secrets = options.secrets ?? (format === "plain" ? "plain" : "external");
   const env = options.env ?? process.env;
-  const stackFile = readStackConfig(options);
+  const { stackFile, outputs, rules } = checkStackForRender(options);
   const { config } = stackFile;
   const projectRoot = options.projectRoot ?? PROJECT_ROOT;
-  let outputs;
-  try {
-    outputs = planOutputs(stackFile.raw.outputs ?? {}, {
-      missingSecret: "placeholder",
-      secretPaths: outputSecretPaths(stackFile.securePaths),
-      env,
-      stack: stackFile.stack,
-    });
-  } catch (error) {
-    if (error instanceof ConfigError) throw new ConfigError(withFile(error.issues, stackFile.file));
-    throw error;
-  }
-  const rules = readValidatedRuleFiles(
-    config.rules.files,
-    projectRoot,
-    config.rules.rulesets,
-    loadedPluginsOf(config.falco),
-  );
   const resolved = options.credentials
     ? { credentials: options.credentials }
     : resolveCredentials({ outDir: options.outDir, env, randomString: options.randomString });
@@ -371,6 +346,7 @@ function removeStaleRenders(rendered: RenderedStack, outDir: string): void {
 }
 
 export function writeRenderedStack(rendered: RenderedStack, outDir: string): string[] {
+  checkOutDir(outDir);
   try {
     fs.mkdirSync(outDir, { recursive: true });
     removeStaleRenders(rendered, outDir);

@@ -6,6 +6,7 @@ import { hasErrors } from "../falco-rules/findings.ts";
 import type { UpstreamRulesetName } from "../falco-rules/rulesets.ts";
 import { RulesValidationError, validateRules, type ValidateOptions } from "../falco-rules/validate.ts";
 import { CONTAINER_PLUGIN_VERSION, K8SMETA_PLUGIN_VERSION } from "../builders/platform-values.ts";
+import { CONFIG_MAP_MAX_BYTES, configMapKeyError } from "./kubernetes-rules.ts";
 
 /** One custom rules file as shipped: the ConfigMap key is the file name, the content is unchanged. */
 export interface RuleFile {
@@ -103,6 +104,8 @@ export function readValidatedRuleFiles(
   plugins?: readonly LoadedPlugin[],
 ): ValidatedRuleFiles {
   const files = collectRuleFiles(entries, root);
+  const issues = ruleFileIssues(entries, root, files);
+  if (issues.length > 0) throw new ConfigError(issues);
   const options: ValidateOptions = { upstreamRulesets, ...(plugins ? { plugins } : {}) };
   const findings = validateRules(
     files.map((file) => ({ path: displayPath(root, file.path), text: file.content })),
@@ -110,6 +113,60 @@ export function readValidatedRuleFiles(
   );
   if (hasErrors(findings)) throw new RulesValidationError(findings);
   return { files, warnings: findings.map((f) => `${f.file}:${f.line}:${f.col}: ${f.message}`) };
+}
+
+/**
+ * What the listing found that a cluster would refuse: a file name that is not a ConfigMap key, rules
+ * over the ConfigMap size limit, and a folder without any rules file (Falco would load nothing from it).
+ */
+export function ruleFileIssues(
+  entries: readonly string[],
+  root: string,
+  files: readonly RuleFile[],
+): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const entryOf = (file: RuleFile): number => {
+    const index = entries.findIndex((entry) => {
+      const absolute = path.resolve(root, entry);
+      return absolute === file.path || absolute === path.dirname(file.path);
+    });
+    return Math.max(index, 0);
+  };
+  entries.forEach((entry, index) => {
+    const absolute = path.resolve(root, entry);
+    let isFolder = false;
+    try {
+      isFolder = fs.statSync(absolute).isDirectory();
+    } catch {
+      return;
+    }
+    if (isFolder && !files.some((file) => path.dirname(file.path) === absolute)) {
+      issues.push({
+        key: configKey(["rules", "files", index]),
+        message: `the folder "${entry}" holds no rules file (.yaml or .yml); add one, or drop the folder from the list`,
+      });
+    }
+  });
+  for (const file of files) {
+    const error = configMapKeyError(file.key);
+    if (error !== undefined) {
+      issues.push({
+        key: configKey(["rules", "files", entryOf(file)]),
+        message: `the file name ${JSON.stringify(file.key)} becomes a ConfigMap key and ${error}; rename the file`,
+      });
+    }
+  }
+  const bytes = files.reduce(
+    (total, file) => total + Buffer.byteLength(file.key) + Buffer.byteLength(file.content),
+    0,
+  );
+  if (bytes > CONFIG_MAP_MAX_BYTES) {
+    issues.push({
+      key: configKey(["rules", "files"]),
+      message: `the rule files add up to ${bytes} bytes, over the ${CONFIG_MAP_MAX_BYTES} bytes (1 MiB) a ConfigMap holds; drop or shorten rules to fit`,
+    });
+  }
+  return issues;
 }
 
 /** Files under the root by their relative path (as the stack config names them), others in full. */

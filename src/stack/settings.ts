@@ -2,6 +2,15 @@ import { isIP } from "node:net";
 import { z } from "zod";
 import { UPSTREAM_RULESET_NAMES } from "../falco-rules/rulesets.ts";
 import { CHART_OUTPUT_KEYS } from "../outputs/catalog.ts";
+import {
+  dnsSubdomainError,
+  imageReferenceError,
+  labelKeyError,
+  labelValueError,
+  quantityValue,
+  reservedNamespaceError,
+  shown,
+} from "./kubernetes-rules.ts";
 import { isLateToken } from "./late.ts";
 import {
   checkPlatformCombinations,
@@ -63,7 +72,7 @@ const quantity = (pattern: RegExp, example: string) =>
     if (!isLateToken(value) && !pattern.test(value)) {
       ctx.addIssue({
         code: "custom",
-        message: `"${value}" is not a Kubernetes quantity; use a number with a binary suffix such as ${example}${quantityHint(value)}`,
+        message: `${shown(value)} is not a Kubernetes quantity; use a number with a binary suffix such as ${example}${quantityHint(value)}`,
       });
     }
   });
@@ -73,13 +82,197 @@ const resourceList = z.strictObject({
   memory: quantity(STORAGE_QUANTITY, "512Mi").optional(),
 });
 
-const toleration = z.strictObject({
+const tolerationFields = z.strictObject({
   key: z.string().optional(),
   operator: z.enum(["Exists", "Equal"]).optional(),
   value: z.string().optional(),
   effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]).optional(),
   tolerationSeconds: z.number().int().optional(),
 });
+const toleration = tolerationFields.superRefine((value, ctx) => checkToleration(value, ctx));
+
+// --- What a cluster would refuse or misread (issue 13): checked here so every caller refuses the same.
+
+/** The chart versions whose values keys the stack's builders are checked against. */
+export const SUPPORTED_CHART_VERSIONS = {
+  falco: { pattern: /^9\.1\.\d+$/, range: "9.1.x", default: FALCO_CHART_VERSION },
+  falcosidekick: { pattern: /^0\.14\.\d+$/, range: "0.14.x", default: SIDEKICK_CHART_VERSION },
+} as const;
+
+const chartVersion = (chart: keyof typeof SUPPORTED_CHART_VERSIONS) => {
+  const supported = SUPPORTED_CHART_VERSIONS[chart];
+  const error = `must be a ${chart} chart version in ${supported.range} (default ${supported.default})`;
+  return lateable(
+    z.string().superRefine((value, ctx) => {
+      if (supported.pattern.test(value)) return;
+      ctx.addIssue({
+        code: "custom",
+        message: CHART_VERSION.test(value)
+          ? `${shown(value)} is not supported: the values falco-stack sets are checked against ${chart} chart ${supported.range} only; use ${supported.range} (default ${supported.default})`
+          : `${shown(value)} is not a chart version; ${error}`,
+      });
+    }),
+    error,
+  );
+};
+
+/** A namespace the stack creates: a DNS label, and not one Kubernetes or other workloads own. */
+const namespaceName = (what: string) =>
+  lateable(
+    z.string().superRefine((value, ctx) => {
+      const error =
+        value.length > 63
+          ? `must be at most 63 characters: ${what}`
+          : !DNS_LABEL.test(value)
+            ? `must be a DNS label (lower-case letters, digits and '-'): ${what}`
+            : reservedNamespaceError(value);
+      if (error !== undefined) ctx.addIssue({ code: "custom", message: error });
+    }),
+    `must be a string: ${what}`,
+  );
+
+const storageClassName = lateable(
+  z.string().superRefine((value, ctx) => {
+    const error = value === "" ? undefined : dnsSubdomainError(value);
+    if (error !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        message: `${shown(value)} ${error}; name a StorageClass (kubectl get storageclass), or "" for the cluster default`,
+      });
+    }
+  }),
+  "must be a StorageClass name (kubectl get storageclass)",
+);
+
+const imageReference = lateable(
+  z.string().superRefine((value, ctx) => {
+    const error = value === "" ? "must not be empty" : imageReferenceError(value);
+    if (error !== undefined) ctx.addIssue({ code: "custom", message: error });
+  }),
+  "must be an image reference",
+);
+
+/** Kubernetes refuses a toleration `Exists` with a value, and tolerationSeconds without NoExecute. */
+function checkToleration(
+  toleration: {
+    key?: string;
+    operator?: string;
+    value?: string;
+    effect?: string;
+    tolerationSeconds?: number;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const operator = toleration.operator ?? "Equal";
+  if (operator === "Exists" && toleration.value !== undefined && toleration.value !== "") {
+    ctx.addIssue({
+      code: "custom",
+      path: ["value"],
+      message:
+        "must be empty with operator Exists (Exists matches any value); use operator Equal to match this value",
+    });
+  }
+  if ((toleration.key ?? "") === "" && operator !== "Exists") {
+    ctx.addIssue({
+      code: "custom",
+      path: ["operator"],
+      message: "must be Exists when key is empty (a toleration of every taint)",
+    });
+  }
+  if (toleration.tolerationSeconds !== undefined && toleration.effect !== "NoExecute") {
+    ctx.addIssue({
+      code: "custom",
+      path: ["tolerationSeconds"],
+      message: "is only allowed with effect NoExecute (how long a pod stays on a node tainted NoExecute)",
+    });
+  }
+}
+
+/** Label keys and values a selector may hold, and values only where the operator takes them. */
+function checkLabelSelector(
+  selector: {
+    matchLabels?: Record<string, string>;
+    matchExpressions?: { key: string; operator: string; values?: string[] }[];
+  },
+  ctx: z.RefinementCtx,
+): void {
+  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
+    const error = labelKeyError(key) ?? labelValueError(value);
+    if (error !== undefined) ctx.addIssue({ code: "custom", path: ["matchLabels", key], message: error });
+  }
+  (selector.matchExpressions ?? []).forEach((expression, index) => {
+    const at = ["matchExpressions", index];
+    const keyError = labelKeyError(expression.key);
+    if (keyError !== undefined) ctx.addIssue({ code: "custom", path: [...at, "key"], message: keyError });
+    const values = expression.values ?? [];
+    const takesValues = expression.operator === "In" || expression.operator === "NotIn";
+    if (takesValues && values.length === 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: [...at, "values"],
+        message: `must list at least one value for operator ${expression.operator}`,
+      });
+    } else if (!takesValues && values.length > 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: [...at, "values"],
+        message: `must be empty for operator ${expression.operator}`,
+      });
+    }
+    values.forEach((value, valueIndex) => {
+      const error = labelValueError(value);
+      if (error !== undefined)
+        ctx.addIssue({ code: "custom", path: [...at, "values", valueIndex], message: error });
+    });
+  });
+}
+
+/** The chart's resources for the Falco container: what a request is compared with when no limit is set. */
+const CHART_FALCO_RESOURCES = {
+  requests: { cpu: "100m", memory: "512Mi" },
+  limits: { cpu: "1000m", memory: "1024Mi" },
+};
+
+/** Requests above limits: Kubernetes refuses the DaemonSet's pods. Helm merges ours over the chart's. */
+function resourceIssues(settings: StackSettings): SettingsIssue[] {
+  const issues: SettingsIssue[] = [];
+  const { requests = {}, limits = {} } = settings.falco.resources;
+  for (const resource of ["cpu", "memory"] as const) {
+    const request = requests[resource] ?? CHART_FALCO_RESOURCES.requests[resource];
+    const limit = limits[resource] ?? CHART_FALCO_RESOURCES.limits[resource];
+    if (isLateToken(request) || isLateToken(limit)) continue;
+    const requested = quantityValue(request);
+    const allowed = quantityValue(limit);
+    if (requested === undefined || allowed === undefined || requested <= allowed) continue;
+    // Name the value the user wrote; say which side is the chart's default.
+    const chartRequest = requests[resource] === undefined;
+    const requestText = chartRequest ? `the chart's default request ${request}` : `the request ${request}`;
+    const limitText =
+      limits[resource] === undefined ? `the chart's default limit ${limit}` : `the limit ${limit}`;
+    const also = chartRequest ? `requests.${resource}` : `limits.${resource}`;
+    issues.push({
+      path: ["falco", "resources", chartRequest ? "limits" : "requests", resource],
+      message: `${requestText} is above ${limitText}, and Kubernetes refuses a request above its limit; set falco.resources.${also} too, or change this value`,
+    });
+  }
+  return issues;
+}
+
+/** A volume size above zero. */
+const volumeSize = (example: string) =>
+  quantity(STORAGE_QUANTITY, example).superRefine((value, ctx) => {
+    if (!isLateToken(value) && quantityValue(value) === 0) {
+      ctx.addIssue({ code: "custom", message: `must be more than 0, such as ${example}` });
+    }
+  });
+
+// --- End of the cluster rules.
+
+/** A whole number in a range; every failure (type, fraction, range) says the range. */
+const wholeNumber = (min: number, max: number) => {
+  const error = `must be a whole number from ${min} to ${max}`;
+  return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+};
 
 const rawValues = z.record(z.string(), z.unknown(), { error: "must be a map of chart values" });
 
@@ -231,10 +424,7 @@ function rawValuesRefusing(refused: readonly RefusedValue[]) {
 
 const falcoSchema = z.strictObject({
   /** falco chart version. Default 9.1.0 (Falco 0.44.1). */
-  chartVersion: lateable(
-    z.string().regex(CHART_VERSION, { error: "must be a chart version such as 9.1.0" }),
-    "must be a chart version such as 9.1.0",
-  ).default(FALCO_CHART_VERSION),
+  chartVersion: chartVersion("falco").default(FALCO_CHART_VERSION),
   /** Kernel instrumentation. Default modern_ebpf: nothing to download or compile on the node. */
   driver: z
     .string()
@@ -245,7 +435,7 @@ const falcoSchema = z.strictObject({
         code: "custom",
         message: hint
           ? `"${value}" is not supported: ${hint}`
-          : `"${value}" is not a driver; allowed: ${DRIVER_KINDS.join(", ")}`,
+          : `${shown(value)} is not a driver; allowed: ${DRIVER_KINDS.join(", ")}`,
       });
     })
     .default("modern_ebpf")
@@ -273,12 +463,9 @@ const falcoSchema = z.strictObject({
 
 const sidekickSchema = z.strictObject({
   /** falcosidekick chart version. Default 0.14.0 (falcosidekick 2.32.0). */
-  chartVersion: lateable(
-    z.string().regex(CHART_VERSION, { error: "must be a chart version such as 0.14.0" }),
-    "must be a chart version such as 0.14.0",
-  ).default(SIDEKICK_CHART_VERSION),
+  chartVersion: chartVersion("falcosidekick").default(SIDEKICK_CHART_VERSION),
   /** falcosidekick replicas. Default 2. */
-  replicas: z.number({ error: "must be a whole number" }).int().min(1).max(20).default(2),
+  replicas: wholeNumber(1, 20).default(2),
   /** NetworkPolicies for sidekick, the UI and Redis. Default true; turn off where no policy engine runs. */
   networkPolicies: z.boolean({ error: "must be true or false" }).default(true),
   /** Raw falcosidekick chart values, merged last; keys the stack owns and credentials are refused. Default {}. */
@@ -293,11 +480,11 @@ const cidr = z.string().superRefine((value, ctx) => {
   const bits = Number(prefix);
   const max = family === 6 ? 128 : 32;
   if (family === 0 || rest.length > 0 || !/^\d+$/.test(prefix ?? "") || bits > max) {
-    ctx.addIssue({ code: "custom", message: `"${value}" is not a CIDR such as 10.0.0.0/8 or fd00::/8` });
+    ctx.addIssue({ code: "custom", message: `${shown(value)} is not a CIDR such as 10.0.0.0/8 or fd00::/8` });
   }
 });
 
-const labelSelector = z.strictObject({
+const labelSelectorFields = z.strictObject({
   matchLabels: z.record(z.string(), z.string()).optional(),
   matchExpressions: z
     .array(
@@ -309,6 +496,7 @@ const labelSelector = z.strictObject({
     )
     .optional(),
 });
+const labelSelector = labelSelectorFields.superRefine((selector, ctx) => checkLabelSelector(selector, ctx));
 
 /** A NetworkPolicyPeer, checked here so a typo is reported at its config key, not by the API server. */
 const networkPolicyPeer = z
@@ -333,16 +521,16 @@ const uiSchema = z.strictObject({
   /** The falcosidekick web UI with its Redis. Default true. */
   enabled: z.boolean({ error: "must be true or false" }).default(true),
   /** UI replicas. Default 1. */
-  replicas: z.number({ error: "must be a whole number" }).int().min(1).max(10).default(1),
+  replicas: wholeNumber(1, 10).default(1),
   /** Keep Redis data on a PersistentVolumeClaim. Default true. */
   storageEnabled: z.boolean({ error: "must be true or false" }).default(true),
   /**
    * StorageClass of the Redis volume. No default on purpose: without a default StorageClass in the
    * cluster the volume stays Pending. "" means the cluster default.
    */
-  storageClass: lateable(z.string(), "must be a StorageClass name (kubectl get storageclass)").optional(),
+  storageClass: storageClassName.optional(),
   /** Size of the Redis volume. Default 1Gi. */
-  storageSize: quantity(STORAGE_QUANTITY, "1Gi or 10Gi").default("1Gi"),
+  storageSize: volumeSize("1Gi or 10Gi").default("1Gi"),
   /** How long the UI keeps events (s, m, h, d, w, M, y; 0 keeps them forever). Default 7d. */
   ttl: z
     .string({ error: "must be a duration such as 7d" })
@@ -372,18 +560,16 @@ const demoSchema = z.strictObject({
   /** Deploy the demo nginx pod. Default false: a production cluster does not need it. */
   enabled: z.boolean({ error: "must be true or false" }).default(false),
   /** Namespace of the demo pod (Pod Security `baseline`). Default "demo". */
-  namespace: dnsLabel("the demo namespace").default("demo"),
+  namespace: namespaceName("the demo namespace").default("demo"),
   /** Name of the demo pod. Default "www", as in the tutorial. */
   name: dnsLabel("the demo pod name").default("www"),
   /** Image of the demo pod. Default nginx:1.24. */
-  image: lateable(z.string().min(1, { error: "must not be empty" }), "must be an image reference").default(
-    "nginx:1.24",
-  ),
+  image: imageReference.default("nginx:1.24"),
 });
 
 export const stackSettingsSchema = z.strictObject({
   /** Namespace of Falco, falcosidekick and the UI (Pod Security `privileged`). Default "falco". */
-  namespace: dnsLabel("the Falco namespace").default("falco"),
+  namespace: namespaceName("the Falco namespace").default("falco"),
   falco: falcoSchema.default(falcoSchema.parse({})),
   sidekick: sidekickSchema.default(sidekickSchema.parse({})),
   /** falcosidekick outputs, validated by `planOutputs` (src/outputs). Default: none. */
@@ -480,7 +666,7 @@ export function validateStackSettings(raw: unknown): SettingsResult {
 
 /** Rules between settings, checked for every caller alike. */
 function checkCombinations(settings: StackSettings): SettingsIssue[] {
-  const issues: SettingsIssue[] = [];
+  const issues: SettingsIssue[] = [...resourceIssues(settings)];
   if (settings.ui.enabled && settings.ui.storageEnabled && settings.ui.storageClass === undefined) {
     issues.push({
       path: ["ui", "storageClass"],
@@ -517,4 +703,13 @@ function checkCombinations(settings: StackSettings): SettingsIssue[] {
     });
   }
   return issues;
+}
+
+/**
+ * The rules settings alone, when they are valid, so the rule files are checked (and their mistakes
+ * reported) even when other settings are wrong.
+ */
+export function rulesSettingsOf(raw: unknown): RulesSettings | undefined {
+  const result = rulesSchema.safeParse(raw ?? {});
+  return result.success ? result.data : undefined;
 }
