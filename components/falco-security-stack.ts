@@ -21,7 +21,7 @@ import {
   propertyPath,
   resolvedValueError,
 } from "./argument-checks.ts";
-import type { DemoArgs, FalcoArgs, RulesArgs, SidekickSettingsArgs, UiArgs } from "./args.ts";
+import type { CanaryArgs, DemoArgs, FalcoArgs, RulesArgs, SidekickSettingsArgs, UiArgs } from "./args.ts";
 import { checkWhenResolved, lateOutput, tokenizeInputs, type PulumiLateValues } from "./late-inputs.ts";
 import type { OutputsArgs } from "./outputs-args.ts";
 import { createPlannedGroup, type CreatedResources, type PlannedGroupArgs } from "./planned-resources.ts";
@@ -49,6 +49,8 @@ export interface FalcoSecurityStackArgs {
   readonly rules?: RulesArgs;
   /** The demo nginx workload. */
   readonly demo?: DemoArgs;
+  /** The detection canary on every node, and its alerts. */
+  readonly canary?: CanaryArgs;
 }
 
 /** Owners with a component of their own; the rest of the plan is parented to the stack. */

@@ -75,5 +75,6 @@ export function runProgram(projectRoot: string = PROJECT_ROOT) {
     demo: summary.demo,
     outputs: summary.outputs,
     rules: summary.rules,
+    canary: summary.canary,
   };
 }

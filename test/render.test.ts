@@ -5,6 +5,8 @@ import os from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { parseAllDocuments, parse } from "yaml";
+import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1";
+import { DaemonSet } from "kubernetes-models/apps/v1";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import { ConfigMap, Namespace, Pod, Secret } from "kubernetes-models/v1";
 import { main } from "../src/cli/main.ts";
@@ -30,6 +32,8 @@ const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   "v1/Secret": Secret,
   "v1/Pod": Pod,
   "networking.k8s.io/v1/NetworkPolicy": NetworkPolicy,
+  "apps/v1/DaemonSet": DaemonSet,
+  "monitoring.coreos.com/v1/PrometheusRule": PrometheusRule,
 };
 
 function tempDir(): string {
