@@ -211,6 +211,7 @@ function prepare(args: FalcoSecurityStackArgs, late: PulumiLateValues): Prepared
       missingSecret: "error",
       secretPaths: new Set(latePaths(settings.outputs)),
       existingSecret: secretName !== undefined,
+      canary: settings.canary.enabled,
     });
     if (secretName !== undefined && planned.sensitivePaths.length > 0) {
       throw inputError(

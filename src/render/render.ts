@@ -71,6 +71,7 @@ export function renderStack(options: RenderOptions): RenderedStack {
       secretPaths: outputSecretPaths(stackFile.securePaths),
       env: options.env ?? process.env,
       stack: stackFile.stack,
+      canary: config.canary.enabled,
     });
   } catch (error) {
     if (error instanceof ConfigError) throw new ConfigError(withFile(error.issues, stackFile.file));

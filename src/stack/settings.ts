@@ -553,6 +553,20 @@ function checkCanary(settings: StackSettings): SettingsIssue[] {
       message: `must differ from the canary's namespace "${CANARY_NAMESPACE}" (Pod Security restricted, Falco needs privileged)`,
     });
   }
+  const metrics = settings.falco.values.metrics;
+  if (
+    canaryAlertOn(settings) &&
+    typeof metrics === "object" &&
+    metrics !== null &&
+    "rulesCountersEnabled" in metrics &&
+    metrics.rulesCountersEnabled === false
+  ) {
+    issues.push({
+      path: ["falco", "values", "metrics", "rulesCountersEnabled"],
+      message:
+        "must stay true while the canary alerts: they read Falco's per-rule match counter (falcosecurity_falco_rules_matches_total)",
+    });
+  }
   const falcoConfig = settings.falco.values.falco;
   const priority =
     typeof falcoConfig === "object" && falcoConfig !== null && "priority" in falcoConfig
