@@ -16,6 +16,7 @@ import {
   type StackOutputs,
 } from "../demo/stack.ts";
 import type { ForwardedPort } from "../k8s/port-forward.ts";
+import { runDemoNodes } from "./demo-nodes.ts";
 import { ExitCode } from "./errors.ts";
 import { positiveNumber, processIo, type CliIo } from "./events.ts";
 import type { CommandResult } from "./main.ts";
@@ -26,6 +27,8 @@ type DemoOptions = Omit<DemoFlags, "timeoutSeconds"> & {
   timeout: string;
   context?: string;
   outputsFile?: string;
+  nodes?: boolean;
+  json?: boolean;
 };
 
 /** What the demo takes from its surroundings; tests replace them. */
@@ -69,8 +72,19 @@ export function registerDemoCommand(
     .option("--password <password>", "UI password (default: the stack output uiPassword)")
     .option("--nats <url>", "NATS server falcosidekick publishes to (port-forwarded), for --via nats")
     .option("--subject <subject>", "NATS subject (default falco.>)")
+    .option(
+      "--nodes",
+      "instead: trigger the detection canary on every node and report each node (exit 1 naming silent ones)",
+    )
+    .option("--json", "with --nodes: print the per-node report as JSON")
     .action(async (options: DemoOptions) => {
-      result.exitCode = await runDemoCommand(options, io, context);
+      const { nodes, ...demoOptions } = options;
+      if (options.json && !nodes) throw new DemoSetupError("--json goes with --nodes (the per-node report)");
+      if (nodes) {
+        result.exitCode = await runDemoNodes(demoOptions, io, context);
+        return;
+      }
+      result.exitCode = await runDemoCommand(demoOptions, io, context);
     });
 }
 
