@@ -368,3 +368,55 @@ describe("outputs while the canary runs", () => {
     assert.match(warnings[1] ?? "", /^falco-stack:outputs\.extra\.teams\.minimumpriority is debug/);
   });
 });
+
+describe("canary through the component's arguments", () => {
+  const rules = { files: [path.join(projectRoot, "rules")] };
+
+  it("creates the canary namespace and DaemonSet under pulumi up, with Outputs for the image", async () => {
+    const { FalcoSecurityStack } = await import("../components/falco-security-stack.ts");
+    const pulumi = await import("@pulumi/pulumi");
+    const { runUnderMocks } = await import("./helpers/pulumi-mocks.ts");
+    const run = await runUnderMocks(() => {
+      const stack = new FalcoSecurityStack("security", {
+        ui: { storageClass: "" },
+        rules,
+        canary: { enabled: true, schedule: "2m", image: pulumi.output("registry.local/busybox:1.37.0") },
+      });
+      return { summary: stack.summary };
+    }, {});
+    const daemonSet = run.resources.find((resource) => resource.type === "kubernetes:apps/v1:DaemonSet");
+    assert.ok(daemonSet, "a DaemonSet");
+    const container = (daemonSet.inputs as unknown as CanaryDaemonSet).spec!.template.spec!.containers[0]!;
+    assert.equal(container.image, "registry.local/busybox:1.37.0");
+    assert.match(container.command?.at(-1) ?? "", /sleep 120 &/);
+    assert.ok(
+      run.resources.some(
+        (resource) =>
+          resource.type === "kubernetes:core/v1:Namespace" &&
+          (resource.inputs.metadata as { name: string }).name === "falco-stack-canary",
+      ),
+    );
+    assert.equal((run.outputs.summary as { canary: { enabled: boolean } }).canary.enabled, true);
+  });
+
+  it("reports the alert without observability as a bad argument, and creates nothing", async () => {
+    const { FalcoSecurityStack } = await import("../components/falco-security-stack.ts");
+    const pulumi = await import("@pulumi/pulumi");
+    const { failureUnderMocks } = await import("./helpers/pulumi-mocks.ts");
+    const { error, registered } = await failureUnderMocks(
+      () =>
+        new FalcoSecurityStack("security", {
+          ui: { storageClass: "" },
+          rules,
+          canary: { enabled: true, alert: { enabled: true } },
+        }),
+      {},
+    );
+    assert.ok(pulumi.InputPropertiesError.isInstance(error), String(error));
+    assert.deepEqual(
+      error.errors.map((e) => e.propertyPath),
+      ["canary.alert.enabled"],
+    );
+    assert.equal(registered, 0);
+  });
+});
