@@ -298,3 +298,65 @@ describe("matching canary events to nodes", () => {
     ]);
   });
 });
+
+describe("node check verdicts", () => {
+  it("a failed trigger and a not-ready Falco pod each fail their node, with the reason", async () => {
+    const { FakeFeed } = await import("./helpers/demo-fakes.ts");
+    const { runNodesCheck } = await import("../src/demo/nodes.ts");
+    const feed = new FakeFeed();
+    const canary = { namespace: CANARY_NS, labelSelector: "", container: "", rule: CANARY_RULE };
+    const facts = [
+      { name: "n1", falcoPod: { name: "f1", ready: true }, canaryPod: { name: "c1", ready: true } },
+      { name: "n2", falcoPod: { name: "f2", ready: true }, canaryPod: { name: "c2", ready: true } },
+      {
+        name: "n3",
+        falcoPod: { name: "f3", ready: false, reason: "container falco waiting: CrashLoopBackOff" },
+        canaryPod: { name: "c3", ready: true },
+      },
+    ];
+    const report = await runNodesCheck({
+      cluster: {
+        nodes: async () => facts,
+        trigger: async (pod) => {
+          if (pod === "c2") return { ok: false, exitCode: 1, message: "read-only file system" };
+          const nodeName = facts.find((fact) => fact.canaryPod.name === pod)!.name;
+          feed.sink?.event(
+            eventFromJson({
+              rule: CANARY_RULE,
+              priority: "Debug",
+              time: new Date().toISOString(),
+              output: "o",
+              output_fields: { "k8s.pod.name": pod, "k8s.ns.name": CANARY_NS },
+              hostname: nodeName,
+            }),
+            "nats subject falco.debug.falco_stack_canary",
+          );
+          return { ok: true, exitCode: 0 };
+        },
+      },
+      feed,
+      canary,
+      timeoutMs: 5_000,
+      progress: () => undefined,
+    });
+    assert.equal(report.ok, false);
+    assert.deepEqual(
+      report.nodes.map((result) => [result.node, result.verdict]),
+      [
+        ["n1", "ok"],
+        ["n2", "trigger-failed"],
+        ["n3", "falco-not-ready"],
+      ],
+    );
+    assert.match(
+      report.nodes[1]!.reason,
+      /writing \/canary\/falco-stack-canary in c2 failed: read-only file system/,
+    );
+    assert.match(
+      report.nodes[2]!.reason,
+      /Falco pod f3 is not ready: container falco waiting: CrashLoopBackOff/,
+    );
+    assert.deepEqual(report.failedNodes, ["n2", "n3"]);
+    assert.ok(feed.stopped);
+  });
+});

@@ -9,8 +9,7 @@ import { CANARY_NAMESPACE, falcoPodSelector, UI_PORT, UI_SERVICE } from "../buil
 import { errorMessage, type Channel, type EventFeed } from "../events/feed.ts";
 import type { KnownOutput } from "../events/log-line.ts";
 import { eventWorkload, isAtLeast, parsePriority, type FalcoEvent } from "../events/model.ts";
-import type { ExecResult } from "./runner.ts";
-import { formatSeconds, type ProgressSink } from "./runner.ts";
+import { formatSeconds, type ExecResult, type ProgressSink } from "./runner.ts";
 import { DemoSetupError, type DemoFlags, type StackOutputs } from "./stack.ts";
 
 /**
