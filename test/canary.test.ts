@@ -4,6 +4,7 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1";
 import { DaemonSet } from "kubernetes-models/apps/v1";
+import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import { Namespace } from "kubernetes-models/v1";
 import { parse } from "yaml";
 import {
@@ -100,6 +101,13 @@ describe("canary workload for prod", () => {
     assert.equal(pod.automountServiceAccountToken, false);
     assert.ok(container.resources?.requests?.cpu && container.resources.requests.memory);
     assert.ok(container.resources?.limits?.cpu && container.resources.limits.memory);
+  });
+
+  it("is cut off from the network: a deny-all NetworkPolicy in its namespace", () => {
+    const policy = manifest(rendered.plan, "canary-network-policy");
+    assert.doesNotThrow(() => new NetworkPolicy(policy as never).validate());
+    assert.deepEqual(policy.spec, { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+    assert.equal((policy.metadata as { namespace: string }).namespace, "falco-stack-canary");
   });
 
   it("runs a pinned image and writes the beacon the rule names, on the schedule", () => {

@@ -106,6 +106,20 @@ export function buildCanaryDaemonSet(input: CanaryDaemonSetInput): DaemonSet {
   };
 }
 
+/** The canary talks to nothing and nothing talks to it: all ingress and egress denied (where a policy engine runs). */
+export function buildCanaryNetworkPolicy() {
+  return {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: {
+      name: `${CANARY_NAME}-deny-all`,
+      namespace: CANARY_NAMESPACE,
+      labels: { ...MANAGED_BY_LABELS },
+    },
+    spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
+  };
+}
+
 /**
  * Every metric the canary's alerts read, with where it comes from. A test keeps the expressions to
  * these names.

@@ -1,6 +1,7 @@
 import {
   buildCanaryDaemonSet,
   buildCanaryNamespace,
+  buildCanaryNetworkPolicy,
   buildCanaryPrometheusRule,
   CANARY_BEACON_FILE,
   CANARY_CONTAINER,
@@ -277,6 +278,7 @@ export function planCanary(settings: StackSettings, ruleFiles: readonly RuleFile
         ...buildCanaryDaemonSet({ canary: settings.canary, tolerations: settings.falco.tolerations }),
       },
     },
+    { id: "canary-network-policy", owner: "stack", manifest: { ...buildCanaryNetworkPolicy() } },
   ];
   if (canaryAlertOn(settings)) {
     objects.push({
