@@ -4,6 +4,8 @@
  */
 export { FalcoSecurityStack, type FalcoSecurityStackArgs } from "./components/falco-security-stack.ts";
 export type {
+  CanaryAlertArgs,
+  CanaryArgs,
   DemoArgs,
   FalcoArgs,
   LabelSelectorArgs,

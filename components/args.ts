@@ -203,3 +203,50 @@ export interface DemoArgs {
    */
   readonly image?: pulumi.Input<string>;
 }
+
+export interface CanaryAlertArgs {
+  /**
+   * PrometheusRule alerts for a node whose canary went silent and a node without a ready Falco pod.
+   * Needs the stack's observability alerts; refused without them.
+   * @default on whenever the stack's observability alerts are on
+   */
+  readonly enabled?: boolean;
+  /**
+   * How long a node may go without a canary match before it alerts (`30s`, `30m`, `1h`); at least
+   * three canary schedules.
+   * @default "30m"
+   */
+  readonly window?: string;
+  /**
+   * Evaluation interval of the alerting rule group.
+   * @default "1m"
+   */
+  readonly interval?: string;
+  /**
+   * `severity` label of the alerts: `critical`, `warning` or `info`.
+   * @default "warning"
+   */
+  readonly severity?: string;
+}
+
+export interface CanaryArgs {
+  /**
+   * The detection canary: a DaemonSet in namespace `falco-stack-canary` (Pod Security `restricted`)
+   * that writes one file on every node Falco watches, raising the rule "Falco stack canary" (priority
+   * Debug). Needs rules/falco-stack-canary.yaml among `rules.files`.
+   * @default false
+   */
+  readonly enabled?: boolean;
+  /**
+   * How often each node's canary writes its beacon, 30s to 1h (`5m` is 12 events per node per hour).
+   * @default "5m"
+   */
+  readonly schedule?: string;
+  /**
+   * Image of the canary: a POSIX shell with `sleep`, run as user 65534. Pin it by digest in production.
+   * @default "docker.io/library/busybox:1.37.0"
+   */
+  readonly image?: pulumi.Input<string>;
+  /** Alerts when a node goes silent. */
+  readonly alert?: CanaryAlertArgs;
+}

@@ -22,7 +22,7 @@ import {
   resolvedValueError,
 } from "./argument-checks.ts";
 import { platformWarnings } from "../src/stack/settings-platform.ts";
-import type { DemoArgs, FalcoArgs, RulesArgs, SidekickSettingsArgs, UiArgs } from "./args.ts";
+import type { CanaryArgs, DemoArgs, FalcoArgs, RulesArgs, SidekickSettingsArgs, UiArgs } from "./args.ts";
 import { checkWhenResolved, lateOutput, tokenizeInputs, type PulumiLateValues } from "./late-inputs.ts";
 import type { OutputsArgs } from "./outputs-args.ts";
 import type { ObservabilityArgs } from "./platform-args.ts";
@@ -60,6 +60,8 @@ export interface FalcoSecurityStackArgs {
   readonly clusterName?: string;
   /** Metrics, ServiceMonitors, Grafana dashboards and alerts. */
   readonly observability?: ObservabilityArgs;
+  /** The detection canary on every node, and its alerts. */
+  readonly canary?: CanaryArgs;
 }
 
 interface StackDetails {
@@ -258,6 +260,7 @@ function prepare(args: FalcoSecurityStackArgs, late: PulumiLateValues): Prepared
       missingSecret: "error",
       secretPaths: new Set(latePaths(settings.outputs)),
       existingSecret: secretName !== undefined,
+      canary: settings.canary.enabled,
     });
     if (secretName !== undefined && planned.sensitivePaths.length > 0) {
       throw inputError(

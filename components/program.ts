@@ -45,6 +45,7 @@ export function stackArgsFromConfig(projectRoot: string): FalcoSecurityStackArgs
       missingSecret: "error",
       allSecret: outputsAreSecret,
       stack: pulumi.getStack(),
+      canary: config?.canary.enabled,
     }),
   );
   // The component reads the rule files; when the config is already wrong, their mistakes join the report.
@@ -98,5 +99,6 @@ export function runProgram(projectRoot: string = PROJECT_ROOT) {
     outputs: summary.outputs,
     rules: summary.rules,
     clusterName: summary.clusterName,
+    canary: summary.canary,
   };
 }

@@ -127,6 +127,7 @@ describe("the component analyzer (pulumi package add's schema inference)", () =>
     assert.deepEqual(Object.keys(schema.resources), ["falco-stack:index:FalcoSecurityStack"]);
     const stack = schema.resources["falco-stack:index:FalcoSecurityStack"]!;
     assert.deepEqual(Object.keys(stack.inputProperties).sort(), [
+      "canary",
       "clusterName",
       "demo",
       "falco",

@@ -16,8 +16,8 @@ const upstreamFile = (name: string) => sharedPath("data", "falco", "rules", name
 const FALCO_RULES = upstreamFile("falco_rules.yaml");
 const INCUBATING_RULES = upstreamFile("falco-incubating_rules.yaml");
 const caseDir = path.join(projectRoot, "test", "rules");
-const ownRules = ["falco-stack-detections.yaml", "nginx-html-write.yaml"].map((name) =>
-  path.join(projectRoot, "rules", name),
+const ownRules = ["falco-stack-canary.yaml", "falco-stack-detections.yaml", "nginx-html-write.yaml"].map(
+  (name) => path.join(projectRoot, "rules", name),
 );
 
 /** Runs `rules test` in-process; returns the exit code and what it printed. */

@@ -43,3 +43,10 @@ export function falcoPodSelector(): string {
 export function uiPortForwardCommand(namespace: string, localPort: number = UI_PORT): string {
   return `kubectl -n ${namespace} port-forward svc/${UI_SERVICE} ${localPort}:${UI_PORT}`;
 }
+
+/**
+ * The detection canary: its namespace, DaemonSet and container share this name. Fixed, because the
+ * canary rule (rules/falco-stack-canary.yaml) names the namespace in its condition.
+ */
+export const CANARY_NAME = "falco-stack-canary";
+export const CANARY_NAMESPACE = CANARY_NAME;

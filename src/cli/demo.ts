@@ -16,6 +16,7 @@ import {
   type StackOutputs,
 } from "../demo/stack.ts";
 import type { ForwardedPort } from "../k8s/port-forward.ts";
+import { runDemoNodes } from "./demo-nodes.ts";
 import { ExitCode } from "./errors.ts";
 import {
   addNatsOptions,
@@ -36,6 +37,8 @@ type DemoOptions = Omit<DemoFlags, "timeoutSeconds"> &
     context?: string;
     outputsFile?: string;
     passwordFile?: string;
+    nodes?: boolean;
+    json?: boolean;
   };
 
 /** What the demo takes from its surroundings; tests replace them. */
@@ -85,9 +88,20 @@ export function registerDemoCommand(
       new Option("--password <password>", "UI password: visible in ps, prefer --password-file").hideHelp(),
     )
     .option("--nats <url>", "NATS server falcosidekick publishes to (port-forwarded), for --via nats")
-    .option("--subject <subject>", "NATS subject (default falco.>)");
+    .option("--subject <subject>", "NATS subject (default falco.>)")
+    .option(
+      "--nodes",
+      "instead: trigger the detection canary on every node and report each node (exit 1 naming silent ones)",
+    )
+    .option("--json", "with --nodes: print the per-node report as JSON");
   addNatsOptions(command).action(async (options: DemoOptions) => {
-    result.exitCode = await runDemoCommand(options, io, context);
+    const { nodes, ...demoOptions } = options;
+    if (options.json && !nodes) throw new DemoSetupError("--json goes with --nodes (the per-node report)");
+    if (nodes) {
+      result.exitCode = await runDemoNodes(demoOptions, io, context);
+      return;
+    }
+    result.exitCode = await runDemoCommand(demoOptions, io, context);
   });
 }
 

@@ -29,6 +29,16 @@ const stackOutputsSchema = z.object({
     })
     .optional(),
   outputs: z.array(z.object({ name: z.string(), minimumpriority: z.string().optional() })).optional(),
+  /** The detection canary, for `demo --nodes`. */
+  canary: z
+    .object({
+      enabled: z.boolean(),
+      namespace: z.string().optional(),
+      labelSelector: z.string().optional(),
+      container: z.string().optional(),
+      rule: z.string().optional(),
+    })
+    .optional(),
 });
 
 export type StackOutputs = z.infer<typeof stackOutputsSchema>;

@@ -13,6 +13,34 @@ export type Priority = LowerPriority;
 /** What an output gets when its `minimumpriority` is not set: falcosidekick treats "" as debug. */
 export const DEFAULT_PRIORITY: Priority = "debug";
 
+/**
+ * Outputs a person reads or is paged through (chat, email, incident tools, dashboards). While the
+ * detection canary runs they default to CANARY_QUIET_PRIORITY, so its Debug events every few minutes
+ * on every node never reach a person; stores and buses (Loki, Elasticsearch, NATS, ...) keep debug.
+ */
+export const HUMAN_FACING_OUTPUTS: readonly string[] = [
+  "slack",
+  "googlechat",
+  "smtp",
+  "datadog",
+  "grafana",
+  "rocketchat",
+  "mattermost",
+  "teams",
+  "alertmanager",
+  "opsgenie",
+  "discord",
+  "pagerduty",
+  "grafanaoncall",
+  "cliq",
+  "gotify",
+  "telegram",
+  "webex",
+];
+
+/** The default `minimumpriority` of a human-facing output while the canary runs: just above its Debug. */
+export const CANARY_QUIET_PRIORITY: Priority = "informational";
+
 export const OUTPUT_NAMES = [
   "slack",
   "googlechat",

@@ -5,9 +5,11 @@ import {
   ACKNOWLEDGE_PLAINTEXT_KEY,
   ADDRESS_KEY_PATTERN,
   AWS_PASSTHROUGH_BLOCKS,
+  CANARY_QUIET_PRIORITY,
   CHART_OUTPUT_KEYS,
   CREDENTIAL_KEY_PATTERN,
   DEFAULT_PRIORITY,
+  HUMAN_FACING_OUTPUTS,
   OUTPUT_NAMES,
   OUTPUTS,
   PASSTHROUGH_KEY,
@@ -69,6 +71,8 @@ export interface PlanOptions {
   stack?: string;
   /** Sensitive settings come from a Secret the user manages (`outputs.existingSecret`): none is required here. */
   existingSecret?: boolean;
+  /** The detection canary runs: human-facing outputs default to `informational`, above its Debug events. */
+  canary?: boolean;
 }
 
 type PlainObject = Record<string, unknown>;
@@ -449,9 +453,27 @@ class Planner {
     }
     if (this.issues.length > before) return;
 
-    const minimumpriority = (values.get(spec.priorityKey) as Priority | undefined) ?? DEFAULT_PRIORITY;
+    const minimumpriority = this.minimumPriority(
+      name,
+      [name, ...spec.priorityKey.split(".")],
+      values.get(spec.priorityKey) as Priority | undefined,
+    );
     setPath(this.plan.chartConfig, [name, ...spec.priorityKey.split(".")], minimumpriority);
     this.plan.enabled.push({ name, minimumpriority });
+  }
+
+  /**
+   * An output's minimum priority: as given, else debug, or `informational` for a human-facing output
+   * while the canary runs (an explicit debug there is warned about: the canary would reach a person).
+   */
+  minimumPriority(output: string, path: readonly string[], given: Priority | undefined): Priority {
+    const humanFacing = this.options.canary === true && HUMAN_FACING_OUTPUTS.includes(output);
+    if (humanFacing && given === "debug") {
+      this.plan.warnings.push(
+        `${this.key(path)} is debug while the detection canary runs: its "Falco stack canary" events (every node, every canary.schedule) reach this output; set it to informational or above`,
+      );
+    }
+    return given ?? (humanFacing ? CANARY_QUIET_PRIORITY : DEFAULT_PRIORITY);
   }
 
   route(name: OutputName, keyPath: string, keySpec: KeySpec, value: unknown, acknowledged: boolean): void {
@@ -607,10 +629,16 @@ class Planner {
     }
     if (this.issues.length > before) return;
     if (getPath(config, chartPath) === undefined) setPath(config, chartPath, {});
-    this.plan.enabled.push({
-      name: chartPath.join("."),
-      minimumpriority: parsePriority(block.minimumpriority) ?? DEFAULT_PRIORITY,
-    });
+    const given = parsePriority(block.minimumpriority);
+    const minimumpriority = this.minimumPriority(
+      chartPath.join("."),
+      [PASSTHROUGH_KEY, ...chartPath, "minimumpriority"],
+      given,
+    );
+    if (given === undefined && minimumpriority !== DEFAULT_PRIORITY) {
+      setPath(config, [...chartPath, "minimumpriority"], minimumpriority);
+    }
+    this.plan.enabled.push({ name: chartPath.join("."), minimumpriority });
   }
 }
 

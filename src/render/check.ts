@@ -37,6 +37,7 @@ export function checkStackForRender(options: CheckOptions): CheckedStack {
       secretPaths: outputSecretPaths(stackFile.securePaths),
       env: options.env ?? process.env,
       stack: stackFile.stack,
+      canary: config?.canary.enabled,
     }),
   );
   const rulesSettings = config?.rules ?? rulesSettingsOf(stackFile.raw.rules);

@@ -1,3 +1,14 @@
+import {
+  buildCanaryDaemonSet,
+  buildCanaryNamespace,
+  buildCanaryNetworkPolicy,
+  buildCanaryPrometheusRule,
+  CANARY_BEACON_FILE,
+  CANARY_CONTAINER,
+  CANARY_RULE,
+  canaryPodSelector,
+} from "../builders/canary.ts";
+import { parseAllDocuments } from "yaml";
 import { buildFalcoValues } from "../builders/falco-values.ts";
 import {
   buildDemoPod,
@@ -9,8 +20,9 @@ import {
   redisAuthSecretData,
   uiAuthSecretData,
 } from "../builders/manifests.ts";
-import type { PlainObject } from "../builders/merge.ts";
+import { isPlainObject, type PlainObject } from "../builders/merge.ts";
 import {
+  CANARY_NAMESPACE,
   DEMO_APP_LABEL,
   FALCO_CHART_REPO,
   FALCO_RELEASE,
@@ -24,10 +36,12 @@ import {
 } from "../builders/names.ts";
 import { buildNetworkPolicies } from "../builders/network-policies.ts";
 import { buildSidekickValues, type CredentialChecksums } from "../builders/sidekick-values.ts";
+import { ConfigError, configKey } from "../config/errors.ts";
 import type { UpstreamRulesetName } from "../falco-rules/rulesets.ts";
 import type { LateValues } from "./late.ts";
 import { planPlatformObjects, sidekickScraperPeers, uiControllerPeers } from "./plan-platform.ts";
 import { rulesChecksum, secretChecksum, type RuleFile } from "./rule-files.ts";
+import { canaryAlertOn } from "./settings.ts";
 import type { DemoSettings, FalcoSettings, SidekickSettings, StackSettings, UiSettings } from "./settings.ts";
 import type { ObservabilitySettings } from "./settings-platform.ts";
 
@@ -75,6 +89,19 @@ export interface StackOutputs {
   rules: { files: string[]; checksum: string; rulesets: string[] };
   /** The name every event carries (`cluster` field), when the stack sets one. */
   clusterName?: string;
+  /** What `demo --nodes` needs to find and trigger the canary pods. */
+  canary:
+    | {
+        enabled: true;
+        namespace: string;
+        labelSelector: string;
+        container: string;
+        rule: string;
+        beaconFile: string;
+        schedule: string;
+        alert: boolean;
+      }
+    | { enabled: false };
 }
 
 /** The generated credentials: plain strings for render, late tokens for `pulumi up`. */
@@ -247,6 +274,59 @@ export function planFalco(input: FalcoPartInput): PlannedRelease {
   };
 }
 
+/** Whether a (validated) rules file defines the canary rule. */
+function definesCanaryRule(file: RuleFile): boolean {
+  return parseAllDocuments(file.content).some((document) => {
+    const items: unknown = document.toJS();
+    return (
+      Array.isArray(items) &&
+      items.some(
+        (item: unknown) => isPlainObject(item) && item.rule === CANARY_RULE && item.override === undefined,
+      )
+    );
+  });
+}
+
+/**
+ * The detection canary: its DaemonSet (after the rules ConfigMap that holds its rule) and, when
+ * alerting is on, its PrometheusRule. The canary rule must be among the rule files shipped.
+ */
+export function planCanary(settings: StackSettings, ruleFiles: readonly RuleFile[]): PlannedObject[] {
+  if (!settings.canary.enabled) return [];
+  if (!ruleFiles.some(definesCanaryRule)) {
+    throw new ConfigError([
+      {
+        key: configKey(["rules", "files"]),
+        message: `must include rules/falco-stack-canary.yaml (the rule "${CANARY_RULE}") while canary.enabled: without it no node ever raises the canary`,
+      },
+    ]);
+  }
+  const objects: PlannedObject[] = [
+    {
+      id: "canary",
+      owner: "stack",
+      manifest: {
+        ...buildCanaryDaemonSet({ canary: settings.canary, tolerations: settings.falco.tolerations }),
+      },
+    },
+    { id: "canary-network-policy", owner: "stack", manifest: { ...buildCanaryNetworkPolicy() } },
+  ];
+  if (canaryAlertOn(settings)) {
+    objects.push({
+      id: "canary-alerts",
+      owner: "stack",
+      manifest: {
+        ...buildCanaryPrometheusRule({
+          falcoNamespace: settings.namespace,
+          alert: settings.canary.alert,
+          selectorLabels: settings.observability.serviceMonitorLabels,
+        }),
+      },
+    });
+  }
+  return objects;
+}
+
 /** The tutorial's `www` nginx pod. */
 export function planDemo(demo: DemoSettings): PlannedObject {
   return { id: "demo", owner: "demo", manifest: { ...buildDemoPod(demo) } };
@@ -280,6 +360,9 @@ export function planNamespaces(settings: StackSettings): PlannedObject[] {
       owner: "stack",
       manifest: { ...buildNamespace(settings.demo.namespace, "baseline") },
     });
+  }
+  if (settings.canary.enabled) {
+    namespaces.push({ id: "canary-namespace", owner: "stack", manifest: { ...buildCanaryNamespace() } });
   }
   return namespaces;
 }
@@ -319,6 +402,18 @@ export function planStackOutputs(
     })),
     rules: { files: rules.fileNames, checksum: rules.checksum, rulesets: [...settings.rules.rulesets] },
     ...(settings.clusterName !== undefined ? { clusterName: settings.clusterName } : {}),
+    canary: settings.canary.enabled
+      ? {
+          enabled: true,
+          namespace: CANARY_NAMESPACE,
+          labelSelector: canaryPodSelector(),
+          container: CANARY_CONTAINER,
+          rule: CANARY_RULE,
+          beaconFile: CANARY_BEACON_FILE,
+          schedule: settings.canary.schedule,
+          alert: canaryAlertOn(settings),
+        }
+      : { enabled: false },
   };
 }
 
@@ -356,6 +451,7 @@ export function planStack(input: PlanInput): StackPlan {
       ...sidekick.objects,
       ...planPlatformObjects(settings),
       ...(settings.demo.enabled ? [planDemo(settings.demo)] : []),
+      ...planCanary(settings, input.ruleFiles),
     ],
     releases: [sidekick.release, falco],
     outputs: planStackOutputs(settings, rules, input.outputs),

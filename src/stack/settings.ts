@@ -11,6 +11,7 @@ import {
   reservedNamespaceError,
   shown,
 } from "./kubernetes-rules.ts";
+import { CANARY_NAMESPACE } from "../builders/names.ts";
 import { isLateToken } from "./late.ts";
 import {
   checkPlatformCombinations,
@@ -567,6 +568,55 @@ const demoSchema = z.strictObject({
   image: imageReference.default("nginx:1.24"),
 });
 
+/** A duration in whole seconds, minutes or hours, as Prometheus and the canary's schedule take it. */
+const DURATION = /^[1-9]\d*[smh]$/;
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600 };
+
+/** Seconds in a duration such as 30s, 5m or 1h (see DURATION). */
+export function durationSeconds(duration: string): number {
+  return Number(duration.slice(0, -1)) * (UNIT_SECONDS[duration.slice(-1)] ?? Number.NaN);
+}
+
+const duration = (example: string) =>
+  z
+    .string({ error: `must be a duration such as ${example}` })
+    .regex(DURATION, { error: `must be a whole number of seconds, minutes or hours, such as ${example}` });
+
+const canaryAlertSchema = z.strictObject({
+  /**
+   * PrometheusRule alerts for a node whose canary went silent and a node without a ready Falco pod.
+   * Default: on whenever the stack's observability alerts are on (they are required).
+   */
+  enabled: z.boolean({ error: "must be true or false" }).optional(),
+  /** How long a node may go without a canary match before it alerts; at least 3 schedules. Default 30m. */
+  window: duration("30m").default("30m"),
+  /** Evaluation interval of the alerting rule group. Default 1m. */
+  interval: duration("1m").default("1m"),
+  /** `severity` label of the alerts, for Alertmanager routing. Default warning. */
+  severity: z
+    .enum(["critical", "warning", "info"], { error: "allowed: critical, warning, info" })
+    .default("warning"),
+});
+
+const canarySchema = z.strictObject({
+  /**
+   * The detection canary: a DaemonSet (namespace falco-stack-canary, Pod Security `restricted`) that
+   * writes one file on every node Falco watches, raising the rule "Falco stack canary". Default false.
+   */
+  enabled: z.boolean({ error: "must be true or false" }).default(false),
+  /** How often each node's canary writes its beacon (30s to 1h). Default 5m: 12 canary events per node per hour. */
+  schedule: duration("5m")
+    .refine((value) => durationSeconds(value) >= 30 && durationSeconds(value) <= 3600, {
+      error: "must be between 30s and 1h",
+    })
+    .default("5m"),
+  /** Image of the canary: a POSIX shell with sleep, run as user 65534. Default docker.io/library/busybox:1.37.0. */
+  image: lateable(z.string().min(1, { error: "must not be empty" }), "must be an image reference").default(
+    "docker.io/library/busybox:1.37.0",
+  ),
+  alert: canaryAlertSchema.default(canaryAlertSchema.parse({})),
+});
+
 export const stackSettingsSchema = z.strictObject({
   /** Namespace of Falco, falcosidekick and the UI (Pod Security `privileged`). Default "falco". */
   namespace: namespaceName("the Falco namespace").default("falco"),
@@ -580,6 +630,7 @@ export const stackSettingsSchema = z.strictObject({
   /** The cluster's name, carried by every event (`cluster:<name>`). Default none. */
   clusterName: clusterNameSchema,
   observability: observabilitySchema.default(observabilitySchema.parse({})),
+  canary: canarySchema.default(canarySchema.parse({})),
 });
 
 /** The settings with every default applied: what the plan is made from. */
@@ -591,6 +642,7 @@ export type SidekickSettings = StackSettings["sidekick"];
 export type UiSettings = StackSettings["ui"];
 export type RulesSettings = StackSettings["rules"];
 export type DemoSettings = StackSettings["demo"];
+export type CanarySettings = StackSettings["canary"];
 export type DriverKind = (typeof DRIVER_KINDS)[number];
 
 export const TOP_LEVEL_KEYS = Object.keys(stackSettingsSchema.shape);
@@ -700,6 +752,80 @@ function checkCombinations(settings: StackSettings): SettingsIssue[] {
     issues.push({
       path: ["demo", "namespace"],
       message: `must differ from namespace ("${settings.namespace}"): the demo runs under Pod Security baseline`,
+    });
+  }
+  issues.push(...checkCanary(settings));
+  return issues;
+}
+
+/**
+ * Whether the stack deploys Prometheus alerting rules: `observability.alerts`, which needs the
+ * ServiceMonitors and Falco's metrics, so Prometheus scrapes the rule-match counter the canary alert reads.
+ */
+export function observabilityAlertsOn(settings: StackSettings): boolean {
+  return settings.observability.alerts;
+}
+
+/** Whether the plan holds the canary's PrometheusRule: the canary is on and so is alerting, unless turned off. */
+export function canaryAlertOn(settings: StackSettings): boolean {
+  return settings.canary.enabled && (settings.canary.alert.enabled ?? observabilityAlertsOn(settings));
+}
+
+/** The canary rule's priority: Falco only loads rules at least as severe as `falco.priority`. */
+const CANARY_RULE_PRIORITY = "debug";
+
+function checkCanary(settings: StackSettings): SettingsIssue[] {
+  const { canary } = settings;
+  const issues: SettingsIssue[] = [];
+  if (canary.alert.enabled === true && !canary.enabled) {
+    issues.push({
+      path: ["canary", "alert", "enabled"],
+      message: "needs canary.enabled: true: without the canary DaemonSet every node would alert",
+    });
+  } else if (canary.alert.enabled === true && !observabilityAlertsOn(settings)) {
+    issues.push({
+      path: ["canary", "alert", "enabled"],
+      message:
+        "needs the stack's observability alerts on (observability.alerts): Prometheus must scrape Falco's rule-match metric and load the stack's PrometheusRules",
+    });
+  }
+  if (!canary.enabled) return issues;
+  const schedule = durationSeconds(canary.schedule);
+  if (durationSeconds(canary.alert.window) < 3 * schedule) {
+    issues.push({
+      path: ["canary", "alert", "window"],
+      message: `must be at least 3 canary schedules (${3 * schedule}s for canary.schedule ${canary.schedule}), or every scrape gap raises a false alert`,
+    });
+  }
+  if (!isLateToken(settings.namespace) && settings.namespace === CANARY_NAMESPACE) {
+    issues.push({
+      path: ["namespace"],
+      message: `must differ from the canary's namespace "${CANARY_NAMESPACE}" (Pod Security restricted, Falco needs privileged)`,
+    });
+  }
+  const metrics = settings.falco.values.metrics;
+  if (
+    canaryAlertOn(settings) &&
+    typeof metrics === "object" &&
+    metrics !== null &&
+    "rulesCountersEnabled" in metrics &&
+    metrics.rulesCountersEnabled === false
+  ) {
+    issues.push({
+      path: ["falco", "values", "metrics", "rulesCountersEnabled"],
+      message:
+        "must stay true while the canary alerts: they read Falco's per-rule match counter (falcosecurity_falco_rules_matches_total)",
+    });
+  }
+  const falcoConfig = settings.falco.values.falco;
+  const priority =
+    typeof falcoConfig === "object" && falcoConfig !== null && "priority" in falcoConfig
+      ? String(falcoConfig.priority).toLowerCase()
+      : CANARY_RULE_PRIORITY;
+  if (priority !== CANARY_RULE_PRIORITY) {
+    issues.push({
+      path: ["falco", "values", "falco", "priority"],
+      message: `must stay ${CANARY_RULE_PRIORITY} while canary.enabled: Falco skips rules below its priority, and the canary rule is DEBUG, so every node would look silent`,
     });
   }
   return issues;

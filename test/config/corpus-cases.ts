@@ -457,7 +457,7 @@ export function corpusCases(projectRoot: string, mutations = 360, seed = 13): Co
 }
 
 /** Rule folders the corpus's rules.files values point at, and a small good rules folder. */
-export function writeCorpusProject(root: string): void {
+export function writeCorpusProject(root: string, repositoryRoot: string): void {
   const rule =
     "- rule: corpus rule\n  desc: d\n  condition: evt.type = open\n  output: o\n  priority: WARNING\n";
   const write = (file: string, text: string) => {
@@ -465,6 +465,11 @@ export function writeCorpusProject(root: string): void {
     fs.writeFileSync(path.join(root, file), text);
   };
   write("rules/corpus.yaml", rule);
+  // The shipped prod and staging run the detection canary, which needs its rule among the files.
+  write(
+    "rules/falco-stack-canary.yaml",
+    fs.readFileSync(path.join(repositoryRoot, "rules", "falco-stack-canary.yaml"), "utf8"),
+  );
   write("empty-folder/README.md", "no rules here\n");
   write("spaced/my rules.yaml", rule);
   write(

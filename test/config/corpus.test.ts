@@ -56,8 +56,8 @@ it(
   { timeout: 120_000 },
   async (t) => {
     const projectRoot = fs.mkdtempSync(path.join(os.tmpdir(), "falco-stack-corpus-"));
-    writeCorpusProject(projectRoot);
     const repoRoot = path.resolve(__dirname, "..", "..");
+    writeCorpusProject(projectRoot, repoRoot);
     const cases = corpusCases(repoRoot);
     const files = cases.map((item, index): WorkerCase => {
       const file = path.join(projectRoot, `Pulumi.case${index}.yaml`);
