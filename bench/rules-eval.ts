@@ -1,10 +1,10 @@
 import path from "node:path";
 import { readStackConfig } from "../src/config/stack-file.ts";
-import { loadCases } from "../src/falco-rules/cases.ts";
-import { RuleEvaluator, type EventFields } from "../src/falco-rules/evaluate.ts";
-import { loadRuleset } from "../src/falco-rules/model.ts";
-import { UPSTREAM_RULESETS } from "../src/falco-rules/rulesets.ts";
-import { resolveStackRulesFiles } from "../src/falco-rules/stack-rules.ts";
+import { loadCases } from "../src/falco-rules/index.ts";
+import { RuleEvaluator, type EventFields } from "../src/falco-rules/index.ts";
+import { loadRuleset } from "../src/falco-rules/index.ts";
+import { UPSTREAM_RULESETS } from "../src/falco-rules/index.ts";
+import { resolveStackRulesFiles } from "../src/falco-rules/index.ts";
 import { projectRoot, sharedPath } from "../test/helpers/shared.ts";
 import type { Bench } from "./types.ts";
 

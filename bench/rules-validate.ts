@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseAllDocuments } from "yaml";
-import { validateRules } from "../src/falco-rules/validate.ts";
-import { UPSTREAM_RULESETS } from "../src/falco-rules/rulesets.ts";
-import type { RulesFile } from "../src/falco-rules/model.ts";
+import { validateRules } from "../src/falco-rules/index.ts";
+import { UPSTREAM_RULESETS } from "../src/falco-rules/index.ts";
+import type { RulesFile } from "../src/falco-rules/index.ts";
 import type { Bench, BenchFigure } from "./types.ts";
 
 const WARMUP = 5;

@@ -4,7 +4,7 @@ import { readValidatedRuleFiles, rulesChecksum, type RuleFile } from "../src/bui
 import { buildRulesConfigMap } from "../src/builders/manifests.ts";
 import { resolveRulesSettings } from "../src/config/schema.ts";
 import { PROJECT_ROOT } from "../src/config/stack-file.ts";
-import type { UpstreamRulesetName } from "../src/falco-rules/rulesets.ts";
+import type { UpstreamRulesetName } from "../src/falco-rules/index.ts";
 
 export interface CustomRulesArgs {
   /** Namespace of the ConfigMap: the Falco namespace. */

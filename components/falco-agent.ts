@@ -4,7 +4,7 @@ import { buildFalcoValues } from "../src/builders/falco-values.ts";
 import type { PlainObject } from "../src/builders/merge.ts";
 import { FALCO_CHART_REPO, FALCO_RELEASE } from "../src/builders/names.ts";
 import { resolveFalcoSettings, resolveRulesSettings, type FalcoSettingsInput } from "../src/config/schema.ts";
-import type { UpstreamRulesetName } from "../src/falco-rules/rulesets.ts";
+import type { UpstreamRulesetName } from "../src/falco-rules/index.ts";
 
 export interface FalcoAgentArgs {
   /** Namespace to install into (it must exist; Pod Security `privileged`). */

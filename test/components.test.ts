@@ -8,7 +8,7 @@ import { DemoWorkload } from "../components/demo-workload.ts";
 import { FalcoAgent } from "../components/falco-agent.ts";
 import { Sidekick } from "../components/sidekick.ts";
 import { ConfigError } from "../src/config/errors.ts";
-import { RulesValidationError } from "../src/falco-rules/validate.ts";
+import { RulesValidationError } from "../src/falco-rules/index.ts";
 import { chartDefaults, unknownValuesKeys } from "./helpers/chart-values.ts";
 import { failureUnderMocks, runUnderMocks, type Registered } from "./helpers/pulumi-mocks.ts";
 

@@ -1,5 +1,5 @@
 import type { FalcoSettings } from "../config/schema.ts";
-import { upstreamRuleset, type UpstreamRulesetName } from "../falco-rules/rulesets.ts";
+import { upstreamRuleset, type UpstreamRulesetName } from "../falco-rules/index.ts";
 import { loadBaseValues } from "./base-values.ts";
 import { mergeValues, type PlainObject } from "./merge.ts";
 import { RULES_CONFIGMAP, RULES_MOUNT_PATH, sidekickUrl } from "./names.ts";

@@ -1,7 +1,7 @@
 import { Option, type Command } from "commander";
-import { formatFinding, hasErrors } from "../falco-rules/findings.ts";
-import { UPSTREAM_RULESET_NAMES, type UpstreamRulesetName } from "../falco-rules/rulesets.ts";
-import { readRulesPaths, validateRules } from "../falco-rules/validate.ts";
+import { formatFinding, hasErrors } from "../falco-rules/index.ts";
+import { UPSTREAM_RULESET_NAMES, type UpstreamRulesetName } from "../falco-rules/index.ts";
+import { readRulesPaths, validateRules } from "../falco-rules/index.ts";
 import { ExitCode, UserError } from "./errors.ts";
 import type { CommandResult } from "./main.ts";
 

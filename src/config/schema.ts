@@ -1,6 +1,6 @@
 import { isIP } from "node:net";
 import { z } from "zod";
-import { UPSTREAM_RULESET_NAMES } from "../falco-rules/rulesets.ts";
+import { UPSTREAM_RULESET_NAMES } from "../falco-rules/index.ts";
 import { CHART_OUTPUT_KEYS } from "../outputs/catalog.ts";
 import { ConfigError, configKey, type ConfigIssue } from "./errors.ts";
 
