@@ -8,9 +8,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { format, resolveConfig } from "prettier";
-import { loadRuleset } from "../src/falco-rules/index.ts";
-import { UPSTREAM_RULESETS } from "../src/falco-rules/index.ts";
-import type { UpstreamIndexEntry } from "../src/falco-rules/index.ts";
+import { loadRuleset, UPSTREAM_RULESETS, type UpstreamIndexEntry } from "../src/falco-rules/index.ts";
 
 const root = path.resolve(__dirname, "..");
 const shared = path.resolve(root, process.argv[2] ?? process.env.FALCO_STACK_SHARED ?? "../shared");

@@ -7,9 +7,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { runRulesTest, type RulesTestOptions } from "../src/cli/rules-test.ts";
 import { FalcoStackError } from "../src/errors.ts";
-import { loadCases, parseCases } from "../src/falco-rules/index.ts";
-import { cachedRulesetPath } from "../src/falco-rules/index.ts";
-import { upstreamRuleset } from "../src/falco-rules/index.ts";
+import { loadCases, parseCases, cachedRulesetPath, upstreamRuleset } from "../src/falco-rules/index.ts";
 import { projectRoot, sharedPath } from "./helpers/shared.ts";
 
 const upstreamFile = (name: string) => sharedPath("data", "falco", "rules", name);

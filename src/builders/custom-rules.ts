@@ -2,9 +2,12 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { ConfigError, configKey, type ConfigIssue } from "../config/errors.ts";
-import { hasErrors } from "../falco-rules/index.ts";
-import type { UpstreamRulesetName } from "../falco-rules/index.ts";
-import { RulesValidationError, validateRules } from "../falco-rules/index.ts";
+import {
+  hasErrors,
+  type UpstreamRulesetName,
+  RulesValidationError,
+  validateRules,
+} from "../falco-rules/index.ts";
 
 /** One custom rules file as shipped: the ConfigMap key is the file name, the content is unchanged. */
 export interface RuleFile {

@@ -1,7 +1,12 @@
 import { Option, type Command } from "commander";
-import { formatFinding, hasErrors } from "../falco-rules/index.ts";
-import { UPSTREAM_RULESET_NAMES, type UpstreamRulesetName } from "../falco-rules/index.ts";
-import { readRulesPaths, validateRules } from "../falco-rules/index.ts";
+import {
+  formatFinding,
+  hasErrors,
+  UPSTREAM_RULESET_NAMES,
+  type UpstreamRulesetName,
+  readRulesPaths,
+  validateRules,
+} from "../falco-rules/index.ts";
 import { ExitCode, UserError } from "./errors.ts";
 import type { CommandResult } from "./main.ts";
 

@@ -1,14 +1,26 @@
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { PROJECT_ROOT, readStackConfig } from "../config/stack-file.ts";
-import { rulesCacheDir } from "../falco-rules/index.ts";
-import { formatIssue, loadCases, type CaseIssue } from "../falco-rules/index.ts";
-import { fetchRulesets } from "../falco-rules/index.ts";
-import { formatFinding, sortFindings } from "../falco-rules/index.ts";
-import { loadRuleset } from "../falco-rules/index.ts";
-import { evaluatorProblems, runCases, unknownExpectedRules, whyNotFiring } from "../falco-rules/index.ts";
-import { UPSTREAM_RULES_BASE_URL, UPSTREAM_RULESET_NAMES, UPSTREAM_RULESETS } from "../falco-rules/index.ts";
-import type { UpstreamRulesetName } from "../falco-rules/index.ts";
-import { resolveStackRulesFiles, resolveWithFiles, type ResolvedRulesFile } from "../falco-rules/index.ts";
+import {
+  rulesCacheDir,
+  formatIssue,
+  loadCases,
+  type CaseIssue,
+  fetchRulesets,
+  formatFinding,
+  sortFindings,
+  loadRuleset,
+  evaluatorProblems,
+  runCases,
+  unknownExpectedRules,
+  whyNotFiring,
+  UPSTREAM_RULES_BASE_URL,
+  UPSTREAM_RULESET_NAMES,
+  UPSTREAM_RULESETS,
+  type UpstreamRulesetName,
+  resolveStackRulesFiles,
+  resolveWithFiles,
+  type ResolvedRulesFile,
+} from "../falco-rules/index.ts";
 import { ExitCode, UserError } from "./errors.ts";
 import type { CommandResult } from "./main.ts";
 
