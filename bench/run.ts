@@ -5,6 +5,8 @@ const benches: Record<string, () => Promise<{ run: Bench }>> = {
   stack: () => import("./stack.ts"),
   "rules-eval": () => import("./rules-eval.ts"),
   "rules-validate": () => import("./rules-validate.ts"),
+  "rules-parse": () => import("./rules-parse.ts"),
+  "rules-test": () => import("./rules-test.ts"),
 };
 
 async function main(): Promise<void> {
