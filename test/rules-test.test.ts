@@ -167,9 +167,10 @@ describe("rules test: results and exit codes", () => {
   expect: []
 `,
     );
-    const { code, lines } = run({ cases: [cases], withFiles: [rulesFile()] });
+    const { code, lines } = run({ cases: [cases], withFiles: [rulesFile()], ruleMatching: "all" });
     assert.equal(code, 1);
     assert.deepEqual(lines.slice(1), [
+      "rule_matching: all",
       `PASS  bash fires both  (${cases}:1)`,
       "      fired: Shell, Any exec",
       `FAIL  wrong expectation  (${cases}:4)`,

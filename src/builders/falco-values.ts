@@ -46,6 +46,7 @@ export function buildFalcoValues(input: FalcoValuesInput): PlainObject {
     falcoctl,
     falco: {
       rules_files: rulesFiles,
+      rule_matching: falco.ruleMatching,
       http_output: { url: sidekickUrl(input.namespace) },
     },
   };

@@ -34,6 +34,20 @@ export type EventValue = string | readonly string[];
 /** Field name (with its `[arg]` when it has one, e.g. `proc.aname[2]`) to value. */
 export type EventFields = Readonly<Record<string, EventValue>>;
 
+/**
+ * Falco's `rule_matching`: `first` (Falco's default) raises only the first rule, in load order, that
+ * matches an event; `all` raises every matching rule.
+ */
+export type RuleMatching = "first" | "all";
+export const RULE_MATCHING_MODES = ["first", "all"] as const satisfies readonly RuleMatching[];
+
+/** What Falco raises for one event, and the matching rules `first` keeps quiet. */
+export interface RaisedRules {
+  raised: LoadedRule[];
+  /** Rules that match too but are not raised (always empty under `all`). */
+  shadowed: LoadedRule[];
+}
+
 /** A rule the evaluator cannot run (e.g. an undefined macro): Falco would refuse to load it. */
 export interface EvaluatorProblem {
   rule: string;
@@ -117,6 +131,13 @@ export class RuleEvaluator {
       if (candidate.predicate(event)) fired.push(candidate.rule);
     }
     return fired;
+  }
+
+  /** The rules Falco raises for the event under `mode`, and those the first match shadows. */
+  raisedRules(event: EventFields, mode: RuleMatching): RaisedRules {
+    const matching = this.matchingRules(event);
+    if (mode === "all" || matching.length <= 1) return { raised: matching, shadowed: [] };
+    return { raised: matching.slice(0, 1), shadowed: matching.slice(1) };
   }
 
   /** Rules that can match an event type (its bucket plus the unrestricted rules), in load order. */

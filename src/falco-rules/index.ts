@@ -60,7 +60,10 @@ export {
   evaluateEvent,
   evaluatorFor,
   RuleEvaluator,
+  RULE_MATCHING_MODES,
   type EvaluatorProblem,
+  type RaisedRules,
+  type RuleMatching,
   type EventFields,
   type EventValue,
 } from "./evaluate.ts";
@@ -80,6 +83,7 @@ export {
   whyNotFiring,
   type CaseResult,
   type CaseRun,
+  type RunCasesOptions,
 } from "./run-cases.ts";
 export {
   resolveStackRulesFiles,
