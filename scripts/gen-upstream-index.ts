@@ -1,5 +1,5 @@
 /**
- * Generates `src/falco-rules/upstream-index.generated.ts`: for each pinned upstream ruleset, the
+ * Generates `src/falco-rules/upstream/upstream-index.generated.ts`: for each pinned upstream ruleset, the
  * names of the lists (with item counts), macros and rules (with source, priority and exception
  * names) it defines, read with our own loader from the shared upstream files.
  *
@@ -36,7 +36,7 @@ import type { UpstreamIndexEntry } from "./upstream-index.ts";
 
 export const UPSTREAM_INDEX_DATA: readonly UpstreamIndexEntry[] = ${JSON.stringify(entries, null, 2)};
 `;
-const target = path.join(root, "src", "falco-rules", "upstream-index.generated.ts");
+const target = path.join(root, "src", "falco-rules", "upstream", "upstream-index.generated.ts");
 async function write(): Promise<void> {
   const formatted = await format(out, { ...(await resolveConfig(target)), filepath: target });
   writeFileSync(target, formatted);

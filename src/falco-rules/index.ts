@@ -13,8 +13,8 @@ export {
   upstreamRulesetUrl,
   type UpstreamRuleset,
   type UpstreamRulesetName,
-} from "./rulesets.ts";
-export { UPSTREAM_INDEX, type UpstreamIndexEntry } from "./upstream-index.ts";
+} from "./upstream/rulesets.ts";
+export { UPSTREAM_INDEX, type UpstreamIndexEntry } from "./upstream/upstream-index.ts";
 export {
   cachedRulesetPath,
   findCachedRuleset,
@@ -23,11 +23,16 @@ export {
   sha256Hex,
   type CachedRuleset,
   type PinnedRuleset,
-} from "./cache.ts";
-export { fetchRulesets, RulesFetchError, type FetchedRuleset, type FetchRulesetsOptions } from "./fetch.ts";
-export { parseCondition } from "./parser.ts";
-export { ConditionSyntaxError, walkExpr, type Expr, type Operand, type RightValue } from "./ast.ts";
-export { parseOutputFormat, type OutputToken } from "./output-format.ts";
+} from "./upstream/cache.ts";
+export {
+  fetchRulesets,
+  RulesFetchError,
+  type FetchedRuleset,
+  type FetchRulesetsOptions,
+} from "./upstream/fetch.ts";
+export { parseCondition } from "./condition/parser.ts";
+export { ConditionSyntaxError, walkExpr, type Expr, type Operand, type RightValue } from "./condition/ast.ts";
+export { parseOutputFormat, type OutputToken } from "./condition/output-format.ts";
 export {
   formatFinding,
   hasErrors,
@@ -55,7 +60,7 @@ export {
   validateRules,
   type UnreadablePath,
   type ValidateOptions,
-} from "./validate.ts";
+} from "./load/validate.ts";
 export {
   evaluateEvent,
   evaluatorFor,
@@ -66,7 +71,7 @@ export {
   type RuleMatching,
   type EventFields,
   type EventValue,
-} from "./evaluate.ts";
+} from "./evaluate/evaluator.ts";
 export {
   collectCaseFiles,
   formatIssue,
@@ -75,7 +80,7 @@ export {
   type CaseIssue,
   type LoadedCases,
   type RuleTestCase,
-} from "./cases.ts";
+} from "./evaluate/cases.ts";
 export {
   evaluatorProblems,
   runCases,
@@ -84,7 +89,7 @@ export {
   type CaseResult,
   type CaseRun,
   type RunCasesOptions,
-} from "./run-cases.ts";
+} from "./evaluate/run-cases.ts";
 export {
   resolveStackRulesFiles,
   resolveWithFiles,
@@ -92,4 +97,4 @@ export {
   type ResolvedRulesFile,
   type StackRulesOptions,
   type StackRulesSettings,
-} from "./stack-rules.ts";
+} from "./upstream/stack-rules.ts";

@@ -1,6 +1,6 @@
 import type { CaseIssue, RuleTestCase } from "./cases.ts";
-import { evaluatorFor, type EvaluatorProblem, type RuleMatching } from "./evaluate.ts";
-import type { Ruleset } from "./model.ts";
+import { evaluatorFor, type EvaluatorProblem, type RuleMatching } from "./evaluator.ts";
+import type { Ruleset } from "../model.ts";
 
 /** The outcome of one rule test case. */
 export interface CaseResult {

@@ -14,7 +14,13 @@ import type {
   TransformerCall,
 } from "./ast.ts";
 import { TRANSFORMER_NAMES } from "./ast.ts";
-import { isEventType, isNumericType, operatorAllowed, resolveField, type FieldType } from "./catalog.ts";
+import {
+  isEventType,
+  isNumericType,
+  operatorAllowed,
+  resolveField,
+  type FieldType,
+} from "../fields/catalog.ts";
 
 export interface CheckIssue {
   severity: "error" | "warning";

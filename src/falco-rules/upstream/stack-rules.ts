@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { collectRuleFiles } from "../builders/custom-rules.ts";
+import { collectRuleFiles } from "../../builders/custom-rules.ts";
 import { findCachedRuleset, rulesCacheDir, sha256Hex } from "./cache.ts";
-import type { RulesFile } from "./model.ts";
+import type { RulesFile } from "../model.ts";
 import { UPSTREAM_RULESET_SHA256, UPSTREAM_RULESETS, type UpstreamRulesetName } from "./rulesets.ts";
-import { FalcoStackError } from "../errors.ts";
+import { FalcoStackError } from "../../errors.ts";
 
 /**
  * Which rules files a stack loads, in Falco's order: the enabled upstream rulesets in the order of

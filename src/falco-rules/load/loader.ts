@@ -12,9 +12,9 @@ import {
   STRING_OPERATORS,
   UNARY_OPERATORS,
   type Expr,
-} from "./ast.ts";
-import { checkCondition, type CheckIssue } from "./checks.ts";
-import type { ErrorCode, Finding, FindingCode, WarningCode } from "./findings.ts";
+} from "../condition/ast.ts";
+import { checkCondition, type CheckIssue } from "../condition/checks.ts";
+import type { ErrorCode, Finding, FindingCode, WarningCode } from "../findings.ts";
 import { LocatedText, ScalarSource, SourceFiles } from "./located-text.ts";
 import type {
   ConditionText,
@@ -27,10 +27,10 @@ import type {
   RuleException,
   RulesFile,
   SourceLocation,
-} from "./model.ts";
-import { PRIORITIES } from "./model.ts";
-import { parseOutputFormat } from "./output-format.ts";
-import { parseCondition } from "./parser.ts";
+} from "../model.ts";
+import { PRIORITIES } from "../model.ts";
+import { parseOutputFormat } from "../condition/output-format.ts";
+import { parseCondition } from "../condition/parser.ts";
 import {
   decodeBoolKey,
   decodeSeq,
@@ -45,7 +45,7 @@ import {
   scalarText,
   type ReaderSink,
 } from "./reader.ts";
-import { UPSTREAM_INDEX, type UpstreamIndexEntry } from "./upstream-index.ts";
+import { UPSTREAM_INDEX, type UpstreamIndexEntry } from "../upstream/upstream-index.ts";
 
 const ENGINE_VERSION = [0, 62, 0] as const;
 const DEFAULT_PLUGINS = [{ name: "container", version: "0.7.1" }];

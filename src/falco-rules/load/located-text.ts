@@ -4,7 +4,7 @@
  * `[base_i, base_i + text.length]`. Scalar maps are computed lazily, only when a finding needs one.
  */
 import type { LineCounter, Scalar } from "yaml";
-import type { SourceLocation } from "./model.ts";
+import type { SourceLocation } from "../model.ts";
 
 export interface SourceFile {
   path: string;

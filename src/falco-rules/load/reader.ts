@@ -16,7 +16,7 @@ import {
   type Scalar,
   type YAMLMap,
 } from "yaml";
-import type { ErrorCode, WarningCode } from "./findings.ts";
+import type { ErrorCode, WarningCode } from "../findings.ts";
 import { ScalarSource, type SourceFile, type SourceFiles } from "./located-text.ts";
 
 /** Thrown for an error that stops the current item; `at` is a global offset. */

@@ -4,10 +4,10 @@
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { formatFinding, hasErrors, sortFindings, type Finding } from "./findings.ts";
+import { formatFinding, hasErrors, sortFindings, type Finding } from "../findings.ts";
 import { loadRuleset } from "./loader.ts";
-import type { LoadOptions, RulesFile } from "./model.ts";
-import { FalcoStackError } from "../errors.ts";
+import type { LoadOptions, RulesFile } from "../model.ts";
+import { FalcoStackError } from "../../errors.ts";
 
 export type ValidateOptions = LoadOptions;
 

@@ -11,8 +11,8 @@ import {
   type Node,
   type Scalar,
 } from "yaml";
-import { eventValueProblem, isEventType, resolveField, type ResolvedField } from "./catalog.ts";
-import type { EventFields, EventValue } from "./evaluate.ts";
+import { eventValueProblem, isEventType, resolveField, type ResolvedField } from "../fields/catalog.ts";
+import type { EventFields, EventValue } from "./evaluator.ts";
 
 /**
  * Rule test cases: YAML files holding a sequence of

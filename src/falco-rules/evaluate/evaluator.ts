@@ -8,9 +8,9 @@ import {
   type StringValue,
   type TransformerArg,
   type TransformerCall,
-} from "./ast.ts";
-import { isNumericType, resolveField } from "./catalog.ts";
-import type { LoadedRule, Ruleset } from "./model.ts";
+} from "../condition/ast.ts";
+import { isNumericType, resolveField } from "../fields/catalog.ts";
+import type { LoadedRule, Ruleset } from "../model.ts";
 import {
   basename,
   bytesHex,
