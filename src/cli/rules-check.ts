@@ -70,7 +70,13 @@ export function registerRulesCheckCommand(
       const unreadable = [...context.unreadable, ...targets.unreadable];
       if (unreadable.length > 0) {
         throw new UserError(
-          unreadable.map((entry) => `cannot read ${entry.path}: ${entry.message}`).join("\nfalco-stack: "),
+          unreadable
+            .map((entry) =>
+              entry.position
+                ? `${entry.path}:${entry.position.line}:${entry.position.col}: ${entry.message}`
+                : `cannot read ${entry.path}: ${entry.message}`,
+            )
+            .join("\nfalco-stack: "),
           ExitCode.usage,
         );
       }
@@ -80,9 +86,12 @@ export function registerRulesCheckCommand(
       });
       const errors = findings.filter((finding) => finding.severity === "error").length;
       const warnings = findings.length - errors;
+      const skipped = [...context.skipped, ...targets.skipped];
       if (options.format === "json") {
-        io.stdout(`${JSON.stringify({ errors, warnings, findings }, null, 2)}\n`);
+        io.stdout(`${JSON.stringify({ errors, warnings, findings, skipped }, null, 2)}\n`);
       } else {
+        // Falco would not load these either: say so, or a rule in them seems checked when it is not.
+        for (const entry of skipped) io.stderr(`skipped ${entry.path}: ${entry.reason}\n`);
         for (const finding of findings) io.stdout(`${formatFinding(finding)}\n`);
         io.stderr(
           `${errors} error(s), ${warnings} warning(s) in ${targets.files.length} file(s)${

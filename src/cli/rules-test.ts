@@ -17,8 +17,9 @@ import {
   UPSTREAM_RULESET_NAMES,
   UPSTREAM_RULESETS,
   type UpstreamRulesetName,
-  resolveStackRulesFiles,
+  resolveStackRules,
   resolveWithFiles,
+  type SkippedEntry,
   type ResolvedRulesFile,
   RULE_MATCHING_MODES,
   type RuleMatching,
@@ -54,7 +55,8 @@ export function runRulesTest(options: RulesTestOptions): number {
   if (loaded.issues.length > 0) throw new UserError(badCases(loaded.issues));
   if (loaded.cases.length === 0) throw new UserError(`no test cases in ${options.cases.join(", ")}`);
 
-  const { files, ruleMatching } = resolveRules(options, projectRoot);
+  const { files, skipped, ruleMatching } = resolveRules(options, projectRoot);
+  for (const entry of skipped) err(`note: skipped ${entry.path}: ${entry.reason}`);
   if (files.length === 0) {
     throw new UserError("no rules to test: pass --stack NAME, or --with FILE for each rules file to load");
   }
@@ -127,9 +129,10 @@ function badCases(issues: readonly CaseIssue[]): string {
 function resolveRules(
   options: RulesTestOptions,
   projectRoot: string,
-): { files: ResolvedRulesFile[]; ruleMatching: RuleMatching } {
+): { files: ResolvedRulesFile[]; skipped: SkippedEntry[]; ruleMatching: RuleMatching } {
   if (options.stack === undefined) {
-    return { files: resolveWithFiles(options.withFiles), ruleMatching: options.ruleMatching ?? "first" };
+    const files = resolveWithFiles(options.withFiles);
+    return { files, skipped: [], ruleMatching: options.ruleMatching ?? "first" };
   }
   const { config } = readStackConfig({ stack: options.stack, projectRoot });
   if (options.ruleMatching !== undefined && options.ruleMatching !== config.falco.ruleMatching) {
@@ -138,12 +141,12 @@ function resolveRules(
         `${config.falco.ruleMatching}; with --stack the stack decides, so leave the flag out`,
     );
   }
-  const files = resolveStackRulesFiles(config.rules, {
+  const { files, skipped } = resolveStackRules(config.rules, {
     projectRoot,
     withFiles: options.withFiles,
     cacheDir: options.cacheDir,
   });
-  return { files, ruleMatching: config.falco.ruleMatching };
+  return { files, skipped, ruleMatching: config.falco.ruleMatching };
 }
 
 export interface RulesFetchOptions {

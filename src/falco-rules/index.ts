@@ -54,6 +54,20 @@ export {
   type SourceLocation,
 } from "./model.ts";
 export {
+  collectStackRuleFiles,
+  decodeUtf8,
+  isRulesFileName,
+  listRulesFolder,
+  listRulesPath,
+  readRulesText,
+  RulesFileError,
+  type RulesFolderListing,
+  type SkippedEntry,
+  type StackRuleFile,
+  type StackRuleFiles,
+  type StackRuleFilesIssue,
+} from "./load/files.ts";
+export {
   assertValidRules,
   readRulesPaths,
   RulesValidationError,
@@ -91,8 +105,10 @@ export {
   type RunCasesOptions,
 } from "./evaluate/run-cases.ts";
 export {
+  resolveStackRules,
   resolveStackRulesFiles,
   resolveWithFiles,
+  type ResolvedStackRules,
   RulesSourceError,
   type ResolvedRulesFile,
   type StackRulesOptions,

@@ -1,5 +1,3 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import path from "node:path";
 import {
   isAlias,
   isMap,
@@ -11,6 +9,7 @@ import {
   type Node,
   type Scalar,
 } from "yaml";
+import { listRulesPath, readRulesText, RulesFileError, withoutByteOrderMark } from "../load/files.ts";
 import { eventValueProblem, isEventType, resolveField, type ResolvedField } from "../fields/catalog.ts";
 import type { EventFields, EventValue } from "./evaluator.ts";
 
@@ -48,12 +47,15 @@ export interface LoadedCases {
 
 const FIELD_KEY = /^[a-zA-Z]+[a-zA-Z0-9_]*(\.[a-zA-Z]+[a-zA-Z0-9_]*)+(\[[^\]]+\])?$/;
 const CASE_KEYS = ["name", "event", "expect"];
-const CASE_EXTENSIONS = [".yaml", ".yml"];
 
 /** Parses one case file's text; every problem is returned as an issue with its position. */
 export function parseCases(text: string, file: string): { cases: RuleTestCase[]; issues: CaseIssue[] } {
   const lineCounter = new LineCounter();
-  const documents = parseAllDocuments(text, { lineCounter, keepSourceTokens: false, prettyErrors: false });
+  const documents = parseAllDocuments(withoutByteOrderMark(text), {
+    lineCounter,
+    keepSourceTokens: false,
+    prettyErrors: false,
+  });
   const issues: CaseIssue[] = [];
   const cases: RuleTestCase[] = [];
   const at = (offset: number | undefined): SourcePosition => {
@@ -271,36 +273,24 @@ function scalarText(scalar: Scalar): string | undefined {
   return String(scalar.value);
 }
 
-/** Case files given as files or folders; a folder gives the .yaml/.yml files directly in it, sorted by name. */
+/** Case files given as files or folders; a folder gives its .yaml/.yml files as Falco reads a rules folder. */
 export function collectCaseFiles(paths: readonly string[]): { files: string[]; issues: CaseIssue[] } {
   const files: string[] = [];
   const issues: CaseIssue[] = [];
   for (const given of paths) {
-    let stats;
+    let listing;
     try {
-      stats = statSync(given);
+      listing = listRulesPath(given);
     } catch {
       issues.push({ file: given, line: 0, col: 0, message: "no such file or folder" });
       continue;
     }
-    if (stats.isDirectory()) {
-      const found = walk(given);
-      if (found.length === 0) {
-        issues.push({ file: given, line: 0, col: 0, message: "folder holds no .yaml or .yml case file" });
-      }
-      files.push(...found);
-    } else files.push(given);
+    if (listing.files.length === 0) {
+      issues.push({ file: given, line: 0, col: 0, message: "folder holds no .yaml or .yml case file" });
+    }
+    files.push(...listing.files);
   }
   return { files, issues };
-}
-
-/** Case files directly in a folder (not in subfolders, which may hold fixtures), sorted by name. */
-function walk(folder: string): string[] {
-  return readdirSync(folder, { withFileTypes: true })
-    .filter((entry) => entry.isFile() && CASE_EXTENSIONS.includes(path.extname(entry.name)))
-    .map((entry) => entry.name)
-    .sort()
-    .map((name) => path.join(folder, name));
 }
 
 /** Reads every case file under the given paths. */
@@ -311,9 +301,15 @@ export function loadCases(paths: readonly string[]): LoadedCases {
   for (const file of files) {
     let text: string;
     try {
-      text = readFileSync(file, "utf8");
+      text = readRulesText(file);
     } catch (error) {
-      issues.push({ file, line: 0, col: 0, message: error instanceof Error ? error.message : String(error) });
+      if (!(error instanceof RulesFileError)) throw error;
+      issues.push({
+        file,
+        line: error.position?.line ?? 0,
+        col: error.position?.col ?? 0,
+        message: error.reason,
+      });
       continue;
     }
     const parsed = parseCases(text, file);

@@ -2,9 +2,8 @@
  * The validator's entry points: check rules files as Falco 0.44.1 would load them, on top of the
  * upstream rulesets the stack installs.
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import path from "node:path";
 import { formatFinding, hasErrors, sortFindings, type Finding } from "../findings.ts";
+import { listRulesPath, readRulesText, RulesFileError, type SkippedEntry } from "./files.ts";
 import { loadRuleset } from "./loader.ts";
 import type { LoadOptions, RulesFile } from "../model.ts";
 import { FalcoStackError } from "../../errors.ts";
@@ -25,70 +24,50 @@ export function validateRules(files: readonly RulesFile[], options: ValidateOpti
 export interface UnreadablePath {
   path: string;
   message: string;
+  /** Set when the problem is in the content (invalid UTF-8), 1-based. */
+  position?: { line: number; col: number };
 }
 
-const RULES_EXTENSIONS = new Set([".yaml", ".yml"]);
-
 /**
- * Reads rules files from paths; a folder contributes its `*.yaml`/`*.yml` files (recursively, in
- * name order, as Falco reads a rules directory).
+ * Reads rules files from paths with Falco's folder semantics: a folder contributes the `.yaml` and
+ * `.yml` files directly in it, in name order, and its other entries are reported as skipped.
  */
 export function readRulesPaths(paths: readonly string[]): {
   files: RulesFile[];
   unreadable: UnreadablePath[];
+  skipped: SkippedEntry[];
 } {
   const files: RulesFile[] = [];
   const unreadable: UnreadablePath[] = [];
-  const visit = (target: string, explicit: boolean): void => {
-    let isDirectory: boolean;
+  const skipped: SkippedEntry[] = [];
+  for (const target of paths) {
+    let listing;
     try {
-      isDirectory = statSync(target).isDirectory();
+      listing = listRulesPath(target);
     } catch (error) {
-      unreadable.push({ path: target, message: describeFsError(error) });
-      return;
+      unreadable.push(unreadableEntry(target, error));
+      continue;
     }
-    if (isDirectory) {
-      let entries: string[];
+    skipped.push(...listing.skipped);
+    if (listing.files.length === 0) {
+      unreadable.push({ path: target, message: "folder holds no .yaml or .yml rules file" });
+    }
+    for (const file of listing.files) {
       try {
-        entries = readdirSync(target).sort();
+        files.push({ path: file, text: readRulesText(file) });
       } catch (error) {
-        unreadable.push({ path: target, message: describeFsError(error) });
-        return;
+        unreadable.push(unreadableEntry(file, error));
       }
-      const before = files.length;
-      for (const entry of entries) {
-        const child = path.join(target, entry);
-        if (RULES_EXTENSIONS.has(path.extname(entry)) || safeIsDirectory(child)) visit(child, false);
-      }
-      if (explicit && files.length === before) {
-        unreadable.push({ path: target, message: "folder holds no .yaml or .yml rules file" });
-      }
-      return;
     }
-    try {
-      files.push({ path: target, text: readFileSync(target, "utf8") });
-    } catch (error) {
-      unreadable.push({ path: target, message: describeFsError(error) });
-    }
-  };
-  for (const target of paths) visit(target, true);
-  return { files, unreadable };
-}
-
-function safeIsDirectory(target: string): boolean {
-  try {
-    return statSync(target).isDirectory();
-  } catch {
-    return false;
   }
+  return { files, unreadable, skipped };
 }
 
-function describeFsError(error: unknown): string {
-  const code = (error as { code?: unknown }).code;
-  if (code === "ENOENT") return "no such file or folder";
-  if (code === "EACCES") return "permission denied";
-  if (code === "EISDIR") return "is a folder";
-  return error instanceof Error ? error.message : String(error);
+function unreadableEntry(target: string, error: unknown): UnreadablePath {
+  if (!(error instanceof RulesFileError)) throw error;
+  const entry: UnreadablePath = { path: target, message: error.reason };
+  if (error.position) entry.position = error.position;
+  return entry;
 }
 
 /** Raised when rules files have errors; the message lists every finding, one per line. */

@@ -1,6 +1,5 @@
-import { readFileSync } from "node:fs";
 import path from "node:path";
-import { collectRuleFiles } from "../../builders/custom-rules.ts";
+import { collectStackRuleFiles, readRulesText, RulesFileError, type SkippedEntry } from "../load/files.ts";
 import { findCachedRuleset, rulesCacheDir, sha256Hex } from "./cache.ts";
 import type { RulesFile } from "../model.ts";
 import { UPSTREAM_RULESET_SHA256, UPSTREAM_RULESETS, type UpstreamRulesetName } from "./rulesets.ts";
@@ -38,6 +37,20 @@ export function resolveStackRulesFiles(
   settings: StackRulesSettings,
   options: StackRulesOptions,
 ): ResolvedRulesFile[] {
+  return resolveStackRules(settings, options).files;
+}
+
+export interface ResolvedStackRules {
+  files: ResolvedRulesFile[];
+  /** Entries of the stack's rules folders that Falco does not load. */
+  skipped: SkippedEntry[];
+}
+
+/** `resolveStackRulesFiles`, plus the folder entries Falco skips. */
+export function resolveStackRules(
+  settings: StackRulesSettings,
+  options: StackRulesOptions,
+): ResolvedStackRules {
   const withFiles = [...(options.withFiles ?? [])];
   const used = new Set<string>();
   const files: ResolvedRulesFile[] = [];
@@ -67,7 +80,15 @@ export function resolveStackRulesFiles(
     });
   }
   // The same files, in the same order, as the stack ships in its rules ConfigMap.
-  for (const file of collectRuleFiles(settings.files, options.projectRoot)) {
+  const stackFiles = collectStackRuleFiles(settings.files, options.projectRoot);
+  if (stackFiles.issues.length > 0) {
+    throw new RulesSourceError(
+      stackFiles.issues
+        .map((issue) => `falco-stack:rules.files[${issue.entry}]: ${issue.message}`)
+        .join("\n"),
+    );
+  }
+  for (const file of stackFiles.files) {
     files.push({
       path: path.relative(options.projectRoot, file.path) || file.path,
       text: file.content,
@@ -85,7 +106,7 @@ export function resolveStackRulesFiles(
     }
     files.push({ path: file, text: readRulesFile(file), origin: "--with" });
   }
-  return files;
+  return { files, skipped: stackFiles.skipped };
 }
 
 /** `--with` files alone, in the order given (no stack). */
@@ -95,8 +116,9 @@ export function resolveWithFiles(withFiles: readonly string[]): ResolvedRulesFil
 
 function readRulesFile(file: string): string {
   try {
-    return readFileSync(file, "utf8");
-  } catch {
-    throw new RulesSourceError(`cannot read rules file ${file}`);
+    return readRulesText(file);
+  } catch (error) {
+    if (error instanceof RulesFileError) throw new RulesSourceError(error.message);
+    throw error;
   }
 }
