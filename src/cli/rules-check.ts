@@ -4,7 +4,10 @@ import {
   hasErrors,
   UPSTREAM_RULESET_NAMES,
   type UpstreamRulesetName,
+  cachedRulesetFile,
   readRulesPaths,
+  rulesCacheDir,
+  rulesetNamed,
   validateRules,
 } from "../falco-rules/index.ts";
 import { ExitCode, UserError } from "./errors.ts";
@@ -27,6 +30,24 @@ const processIo: RulesCheckIo = {
   stderr: (text) => process.stderr.write(text),
 };
 
+/** `--with` arguments in order: ruleset names from the cache, paths as rules files or folders. */
+function readContext(withArguments: readonly string[]): ReturnType<typeof readRulesPaths> {
+  const context: ReturnType<typeof readRulesPaths> = { files: [], unreadable: [], skipped: [] };
+  for (const argument of withArguments) {
+    const ruleset = rulesetNamed(argument);
+    if (ruleset) {
+      const { path, text } = cachedRulesetFile(ruleset);
+      context.files.push({ path, text });
+      continue;
+    }
+    const read = readRulesPaths([argument]);
+    context.files.push(...read.files);
+    context.unreadable.push(...read.unreadable);
+    context.skipped.push(...read.skipped);
+  }
+  return context;
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -44,7 +65,8 @@ export function registerRulesCheckCommand(
     .argument("<paths...>", "rules files or folders (*.yaml, *.yml)")
     .option<string[]>(
       "--with <file>",
-      "load this full rules file first (e.g. an upstream file); repeatable",
+      "load this full rules file first; an upstream ruleset name (falco-rules, …) loads its pinned copy from " +
+        `the cache that rules fetch fills (${rulesCacheDir()}); repeatable`,
       collect,
       [],
     )
@@ -65,7 +87,7 @@ export function registerRulesCheckCommand(
     )
     .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
     .action((paths: string[], options: CheckOptions) => {
-      const context = readRulesPaths(options.with);
+      const context = readContext(options.with);
       const targets = readRulesPaths(paths);
       const unreadable = [...context.unreadable, ...targets.unreadable];
       if (unreadable.length > 0) {

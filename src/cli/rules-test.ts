@@ -131,7 +131,7 @@ function resolveRules(
   projectRoot: string,
 ): { files: ResolvedRulesFile[]; skipped: SkippedEntry[]; ruleMatching: RuleMatching } {
   if (options.stack === undefined) {
-    const files = resolveWithFiles(options.withFiles);
+    const files = resolveWithFiles(options.withFiles, options.cacheDir);
     return { files, skipped: [], ruleMatching: options.ruleMatching ?? "first" };
   }
   const { config } = readStackConfig({ stack: options.stack, projectRoot });
@@ -195,7 +195,9 @@ export function registerRulesTestCommands(rules: Command, result: CommandResult)
     )
     .option(
       "--with <file>",
-      "a rules file to load (repeatable, in order); with --stack, a file named like a ruleset's file supplies it",
+      "a rules file, or an upstream ruleset by name (falco-rules, falco-incubating-rules, falco-sandbox-rules) " +
+        "loaded from the cache that rules fetch fills; repeatable, in order; with --stack, a file named like a " +
+        "ruleset's file supplies that ruleset",
       collect,
       [],
     )

@@ -105,6 +105,8 @@ export {
   type RunCasesOptions,
 } from "./evaluate/run-cases.ts";
 export {
+  cachedRulesetFile,
+  rulesetNamed,
   resolveStackRules,
   resolveStackRulesFiles,
   resolveWithFiles,

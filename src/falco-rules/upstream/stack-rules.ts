@@ -1,6 +1,7 @@
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { collectStackRuleFiles, readRulesText, RulesFileError, type SkippedEntry } from "../load/files.ts";
-import { findCachedRuleset, rulesCacheDir, sha256Hex } from "./cache.ts";
+import { findCachedRuleset, rulesCacheDir, sha256Hex, type PinnedRuleset } from "./cache.ts";
 import type { RulesFile } from "../model.ts";
 import { UPSTREAM_RULESET_SHA256, UPSTREAM_RULESETS, type UpstreamRulesetName } from "./rulesets.ts";
 import { FalcoStackError } from "../../errors.ts";
@@ -56,7 +57,10 @@ export function resolveStackRules(
   const files: ResolvedRulesFile[] = [];
   for (const ruleset of UPSTREAM_RULESETS) {
     if (!settings.rulesets.includes(ruleset.name)) continue;
-    const given = withFiles.find((file) => path.basename(file) === ruleset.fileName);
+    // `--with falco-rules` names the ruleset itself: the cached copy, as without --with.
+    const byName = withFiles.find((file) => rulesetNamed(file) === ruleset.name);
+    if (byName) used.add(byName);
+    const given = withFiles.find((file) => !rulesetNamed(file) && path.basename(file) === ruleset.fileName);
     if (given) {
       used.add(given);
       const text = readRulesFile(given);
@@ -64,20 +68,7 @@ export function resolveStackRules(
       files.push({ path: given, text, origin: `${ruleset.name} from --with`, notPinned });
       continue;
     }
-    const cached = findCachedRuleset(ruleset, options.cacheDir ?? rulesCacheDir());
-    if (cached.status !== "ok") {
-      const state =
-        cached.status === "missing" ? "is not in the cache" : "in the cache is not the pinned file";
-      throw new RulesSourceError(
-        `upstream ruleset ${ruleset.name} ${ruleset.version} ${state} (${cached.path}); ` +
-          `run "npx falco-stack rules fetch" or pass --with path/to/${ruleset.fileName}`,
-      );
-    }
-    files.push({
-      path: cached.path,
-      text: readRulesFile(cached.path),
-      origin: `${ruleset.name} ${ruleset.version} (cache)`,
-    });
+    files.push(cachedRulesetFile(ruleset.name, options.cacheDir));
   }
   // The same files, in the same order, as the stack ships in its rules ConfigMap.
   const stackFiles = collectStackRuleFiles(settings.files, options.projectRoot);
@@ -97,6 +88,13 @@ export function resolveStackRules(
   }
   for (const file of withFiles) {
     if (used.has(file)) continue;
+    const named = rulesetNamed(file);
+    if (named) {
+      throw new RulesSourceError(
+        `--with ${file}: the stack does not enable that ruleset ` +
+          `(falco-stack:rules.rulesets is [${settings.rulesets.join(", ")}])`,
+      );
+    }
     const ruleset = UPSTREAM_RULESETS.find((candidate) => candidate.fileName === path.basename(file));
     if (ruleset) {
       throw new RulesSourceError(
@@ -109,9 +107,51 @@ export function resolveStackRules(
   return { files, skipped: stackFiles.skipped };
 }
 
-/** `--with` files alone, in the order given (no stack). */
-export function resolveWithFiles(withFiles: readonly string[]): ResolvedRulesFile[] {
-  return withFiles.map((file) => ({ path: file, text: readRulesFile(file), origin: "--with" }));
+/**
+ * `--with` arguments alone, in the order given (no stack): a ruleset name the stack uses
+ * (`falco-rules`, …) loads its pinned copy from the cache that `rules fetch` fills; anything else is
+ * a path.
+ */
+export function resolveWithFiles(withFiles: readonly string[], cacheDir?: string): ResolvedRulesFile[] {
+  return withFiles.map((file) => {
+    const ruleset = rulesetNamed(file);
+    if (ruleset) return cachedRulesetFile(ruleset, cacheDir);
+    return { path: file, text: readRulesFile(file), origin: "--with" };
+  });
+}
+
+function pinnedRuleset(name: UpstreamRulesetName): PinnedRuleset {
+  const ruleset = UPSTREAM_RULESETS.find((candidate) => candidate.name === name);
+  if (!ruleset) throw new Error(`unknown upstream ruleset ${name}`);
+  return ruleset;
+}
+
+/** The upstream ruleset an argument names, unless a file of that name exists (then it is a path). */
+export function rulesetNamed(argument: string): UpstreamRulesetName | undefined {
+  const ruleset = UPSTREAM_RULESETS.find((candidate) => candidate.name === argument);
+  return ruleset && !existsSync(argument) ? ruleset.name : undefined;
+}
+
+/** A pinned ruleset from the cache; the error says where the cache is and how to fill it. */
+export function cachedRulesetFile(
+  name: UpstreamRulesetName,
+  cacheDir: string = rulesCacheDir(),
+): ResolvedRulesFile {
+  const ruleset = pinnedRuleset(name);
+  const cached = findCachedRuleset(ruleset, cacheDir);
+  if (cached.status !== "ok") {
+    const state = cached.status === "missing" ? "is not in the cache" : "in the cache is not the pinned file";
+    throw new RulesSourceError(
+      `upstream ruleset ${ruleset.name} ${ruleset.version} ${state} (${cached.path}; the cache is ${cacheDir}, ` +
+        `set by $FALCO_STACK_CACHE, else $XDG_CACHE_HOME/falco-stack, else ~/.cache/falco-stack); ` +
+        `run "npx falco-stack rules fetch" or pass --with path/to/${ruleset.fileName}`,
+    );
+  }
+  return {
+    path: cached.path,
+    text: readRulesFile(cached.path),
+    origin: `${ruleset.name} ${ruleset.version} (cache)`,
+  };
 }
 
 function readRulesFile(file: string): string {
