@@ -115,7 +115,7 @@ function fieldLookups(ruleset: Ruleset): string[][] {
     });
 }
 
-function mixedStream(): EventFields[] {
+export function mixedStream(): EventFields[] {
   const { cases } = loadCases([path.join(projectRoot, "test", "rules")]);
   const detections = cases.map((testCase) => testCase.event);
   const container = {

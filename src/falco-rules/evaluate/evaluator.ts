@@ -15,7 +15,7 @@ import {
   basename,
   bytesHex,
   canonicalIp,
-  compareNumbers,
+  numericValue,
   decodeBase64,
   getopt,
   globToRegExp,
@@ -90,6 +90,10 @@ export class RuleEvaluator {
   private readonly macroPredicates = new Map<string, Predicate>();
   private readonly macroTypes = new Map<string, TypeSet>();
   private readonly candidatesByType = new Map<string, readonly CompiledRule[]>();
+  /** Per macro, the event number its remembered result is for, and that result. */
+  private readonly macroStamps: number[] = [];
+  private readonly macroResults: boolean[] = [];
+  private eventNumber = 0;
 
   constructor(private readonly ruleset: Ruleset) {
     for (const rule of ruleset.rules) {
@@ -124,6 +128,7 @@ export class RuleEvaluator {
 
   /** The enabled rules that fire on the event, in load order. */
   matchingRules(event: EventFields): LoadedRule[] {
+    this.eventNumber++;
     const type = event["evt.type"];
     const candidates = typeof type === "string" ? this.candidatesFor(type) : this.unrestricted;
     const fired: LoadedRule[] = [];
@@ -158,14 +163,10 @@ export class RuleEvaluator {
 
   private compileExpr(expr: Expr, macroStack: readonly string[]): Predicate {
     switch (expr.kind) {
-      case "and": {
-        const children = expr.children.map((child) => this.compileExpr(child, macroStack));
-        return (event) => children.every((child) => child(event));
-      }
-      case "or": {
-        const children = expr.children.map((child) => this.compileExpr(child, macroStack));
-        return (event) => children.some((child) => child(event));
-      }
+      case "and":
+        return allOf(expr.children.map((child) => this.compileExpr(child, macroStack)));
+      case "or":
+        return anyOf(expr.children.map((child) => this.compileExpr(child, macroStack)));
       case "not": {
         const child = this.compileExpr(expr.child, macroStack);
         return (event) => !child(event);
@@ -173,7 +174,12 @@ export class RuleEvaluator {
       case "macro":
         return this.compileMacro(expr.name, macroStack);
       case "unary": {
-        const extract = compileOperand(expr.left);
+        const left = expr.left;
+        if (left.kind === "field" && derivation(left.name, left.arg) === undefined) {
+          const key = fieldKey(left.name, left.arg);
+          return (event) => event[key] !== undefined;
+        }
+        const extract = compileOperand(left);
         return (event) => extract(event) !== undefined;
       }
       case "binary":
@@ -192,7 +198,20 @@ export class RuleEvaluator {
         macro.conditionKnown ? `macro '${name}' did not parse` : `macro '${name}' has no known condition`,
       );
     }
-    const predicate = this.compileExpr(macro.condition, [...macroStack, name]);
+    const inner = this.compileExpr(macro.condition, [...macroStack, name]);
+    // Many rules share a macro (container, spawned_process, …): each is evaluated once per event.
+    const slot = this.macroStamps.length;
+    this.macroStamps.push(-1);
+    this.macroResults.push(false);
+    const stamps = this.macroStamps;
+    const results = this.macroResults;
+    const predicate: Predicate = (event) => {
+      if (stamps[slot] === this.eventNumber) return results[slot] as boolean;
+      const result = inner(event);
+      stamps[slot] = this.eventNumber;
+      results[slot] = result;
+      return result;
+    };
     this.macroPredicates.set(name, predicate);
     return predicate;
   }
@@ -227,6 +246,29 @@ export class RuleEvaluator {
         return checkEventTypes(expr, negated);
     }
   }
+}
+
+// Loops instead of every/some: these run for every event and every rule.
+function allOf(children: readonly Predicate[]): Predicate {
+  if (children.length === 2) {
+    const [first, second] = children as [Predicate, Predicate];
+    return (event) => first(event) && second(event);
+  }
+  return (event) => {
+    for (const child of children) if (!child(event)) return false;
+    return true;
+  };
+}
+
+function anyOf(children: readonly Predicate[]): Predicate {
+  if (children.length === 2) {
+    const [first, second] = children as [Predicate, Predicate];
+    return (event) => first(event) || second(event);
+  }
+  return (event) => {
+    for (const child of children) if (child(event)) return true;
+    return false;
+  };
 }
 
 const ALL = "all" as const;
@@ -333,9 +375,21 @@ function compileBinary(check: BinaryCheck): Predicate {
   if (modifier) compare = modifierComparison(operator, modifier, kind, literals);
   else if (listOperator) compare = setComparison(operator, kind, literals);
   else compare = singleComparison(operator, kind, (right as StringValue).value);
+  const left = check.left;
+  if (left.kind === "field") {
+    // The common case, without building an extracted value: a field the event gives as one string.
+    const key = fieldKey(left.name, left.arg);
+    const isList = kind === "list";
+    return (event) => {
+      const given = event[key];
+      if (typeof given === "string") return compare(given);
+      const value = given === undefined ? extract(event) : wrap(isList, given);
+      return value !== undefined && applyToExtracted(value, compare, operator);
+    };
+  }
   return (event) => {
-    const left = extract(event);
-    return left !== undefined && applyToExtracted(left, compare, operator);
+    const value = extract(event);
+    return value !== undefined && applyToExtracted(value, compare, operator);
   };
 }
 
@@ -381,13 +435,13 @@ function singleComparison(operator: string, kind: FieldKind, right: string): Com
       return (value) => !equal(value);
     }
     case "<":
-      return (value) => (compareNumbers(value, right) ?? NaN) < 0;
+      return numberComparison(right, (order) => order < 0);
     case "<=":
-      return (value) => (compareNumbers(value, right) ?? NaN) <= 0;
+      return numberComparison(right, (order) => order <= 0);
     case ">":
-      return (value) => (compareNumbers(value, right) ?? NaN) > 0;
+      return numberComparison(right, (order) => order > 0);
     case ">=":
-      return (value) => (compareNumbers(value, right) ?? NaN) >= 0;
+      return numberComparison(right, (order) => order >= 0);
     case "contains":
       return (value) => value.includes(right);
     case "icontains": {
@@ -430,6 +484,16 @@ function singleComparison(operator: string, kind: FieldKind, right: string): Com
   }
 }
 
+/** Compares the value with a number fixed at compile time; text that is no number never matches. */
+function numberComparison(right: string, holds: (order: number) => boolean): Compare {
+  const wanted = numericValue(right);
+  if (wanted === undefined) return () => false;
+  return (value) => {
+    const number = numericValue(value);
+    return number !== undefined && holds(number < wanted ? -1 : number > wanted ? 1 : 0);
+  };
+}
+
 /** A hex match must start on a byte boundary. */
 function containsAtByte(haystack: string, needle: string): boolean {
   let index = haystack.indexOf(needle);
@@ -443,7 +507,7 @@ function containsAtByte(haystack: string, needle: string): boolean {
 function equality(kind: FieldKind, right: string): Compare {
   switch (kind) {
     case "number":
-      return (value) => compareNumbers(value, right) === 0;
+      return numberComparison(right, (order) => order === 0);
     case "bool": {
       const wanted = right.trim().toLowerCase();
       return (value) => value.trim().toLowerCase() === wanted;
@@ -451,7 +515,7 @@ function equality(kind: FieldKind, right: string): Compare {
     case "ipaddr": {
       if (right.includes("/")) return (value) => ipInNetwork(value, right);
       const wanted = canonicalIp(right) ?? right;
-      return (value) => (canonicalIp(value) ?? value) === wanted;
+      return (value) => value === wanted || (canonicalIp(value) ?? value) === wanted;
     }
     case "ipnet":
       return (value) => ipInNetwork(value, right);
@@ -522,16 +586,24 @@ function single(event: EventFields, key: string): string | undefined {
 function ancestors(event: EventFields, field: string): readonly string[] | undefined {
   const given = event[field];
   if (given !== undefined) return typeof given === "string" ? [given] : given;
-  const found: string[] = [];
-  const parent = event[`${field}[1]`] ?? event[(ANCESTOR_FIELDS[field] as { parent: string }).parent];
+  const parent = event[levelKey(field, 1)] ?? event[(ANCESTOR_FIELDS[field] as { parent: string }).parent];
   if (parent === undefined) return undefined;
-  found.push(typeof parent === "string" ? parent : (parent[0] ?? ""));
+  const found: string[] = [typeof parent === "string" ? parent : (parent[0] ?? "")];
   for (let level = 2; ; level++) {
-    const next = event[`${field}[${level}]`];
+    const next = event[levelKey(field, level)];
     if (next === undefined) break;
     found.push(typeof next === "string" ? next : (next[0] ?? ""));
   }
   return found;
+}
+
+const levelKeys = new Map<string, string[]>();
+
+/** `proc.aname[3]`, built once: these lookups run for every event a rule checks. */
+function levelKey(field: string, level: number): string {
+  let keys = levelKeys.get(field);
+  if (!keys) levelKeys.set(field, (keys = []));
+  return (keys[level] ??= `${field}[${level}]`);
 }
 
 /** How to get a field from others the event gives, when it does not give the field itself. */
@@ -561,7 +633,7 @@ function derivation(name: string, arg: string | undefined): Extractor | undefine
   const parentOf = PARENT_FIELDS.get(name);
   if (parentOf && arg === undefined) {
     return (event) => {
-      const given = event[`${parentOf}[1]`] ?? event[parentOf];
+      const given = event[levelKey(parentOf, 1)] ?? event[parentOf];
       if (given === undefined) return undefined;
       return oneOf(typeof given === "string" ? given : given[0]);
     };
