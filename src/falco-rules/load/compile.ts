@@ -8,7 +8,7 @@ import { checkCondition, type CheckIssue } from "../condition/checks.ts";
 import { parseCondition } from "../condition/parser.ts";
 import type { ConditionText, LoadedList, LoadedMacro, LoadedRule, SourceLocation } from "../model.ts";
 import { OPAQUE_CONDITION, OPAQUE_ITEM_PREFIX, type Collector, type RuleInfo } from "./collect.ts";
-import { eventTypes, type EventTypeContext } from "./event-types.ts";
+import { EventTypes } from "./event-types.ts";
 import { conditionWithExceptions } from "./exceptions.ts";
 import type { Entry, ExceptionInfo } from "./item-model.ts";
 import { ListSubstitution } from "./lists.ts";
@@ -35,11 +35,11 @@ export class Compiler {
   private readonly compiledMacros = new Map<string, CompiledMacro>();
   private readonly macroIssues = new Map<string, CheckIssue[]>();
   private readonly reportedMacroIssues = new Set<string>();
-  private readonly eventTypeContext: EventTypeContext = {
+  private readonly eventTypes = new EventTypes({
     macroBody: (name) => this.compiledMacros.get(name)?.expr,
     isOpaqueValue,
     opaqueCondition: OPAQUE_CONDITION,
-  };
+  });
 
   constructor(
     private readonly collected: Collector,
@@ -282,7 +282,7 @@ export class Compiler {
       this.reportIssue(issue, at);
     }
     if (!skipped && rule.source === "syscall" && rule.warnEvttypes) {
-      const set = eventTypes(expr, this.eventTypeContext);
+      const set = this.eventTypes.of(expr);
       if (set && (set.negated || set.names.size === 0)) {
         this.report.warn(
           "LOAD_NO_EVTTYPE",
@@ -339,12 +339,15 @@ export class Compiler {
 
 function macroRefs(expr: Expr): { name: string; start: number }[] {
   const refs: { name: string; start: number }[] = [];
-  const visit = (node: Expr): void => {
-    if (node.kind === "and" || node.kind === "or") node.children.forEach(visit);
-    else if (node.kind === "not") visit(node.child);
+  // Depth first, left to right, without a closure per call: this runs for every rule and macro.
+  const stack: Expr[] = [expr];
+  while (stack.length > 0) {
+    const node = stack.pop() as Expr;
+    if (node.kind === "and" || node.kind === "or") {
+      for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i] as Expr);
+    } else if (node.kind === "not") stack.push(node.child);
     else if (node.kind === "macro") refs.push({ name: node.name, start: node.start });
-  };
-  visit(expr);
+  }
   return refs;
 }
 

@@ -17,6 +17,20 @@ function isDelimiter(char: string | undefined): boolean {
   return char !== undefined && LIST_DELIMS.includes(char);
 }
 
+/** Blank, `(`, `)`, `,` or `=`: the characters around a list name Falco replaces. */
+function isDelimiterCode(code: number): boolean {
+  return (
+    code === 32 ||
+    code === 9 ||
+    code === 10 ||
+    code === 13 ||
+    code === 40 ||
+    code === 41 ||
+    code === 44 ||
+    code === 61
+  );
+}
+
 /** Lists compiled once for a ruleset; substitutes them into any number of conditions. */
 export class ListSubstitution {
   /** Items after lists-of-lists expansion, by list name. */
@@ -72,11 +86,20 @@ export class ListSubstitution {
       if (replaced === result) continue;
       result = replaced;
       // Substituted items may name later lists, which Falco's later passes then replace.
-      for (const item of this.items.get(list.name) ?? []) {
-        for (const token of tokens(quoteItem(item))) enqueue(token, position);
-      }
+      for (const token of this.replacementTokens(list.name)) enqueue(token, position);
     }
     return result;
+  }
+
+  private readonly tokensOfReplacement = new Map<string, string[]>();
+
+  private replacementTokens(name: string): string[] {
+    let found = this.tokensOfReplacement.get(name);
+    if (!found) {
+      found = tokens(this.replacements.get(name) ?? "");
+      this.tokensOfReplacement.set(name, found);
+    }
+    return found;
   }
 
   private substituteOne(text: LocatedText, list: ListInfo): LocatedText {
@@ -113,7 +136,7 @@ function tokens(text: string): string[] {
   const found: string[] = [];
   let start = -1;
   for (let i = 0; i <= text.length; i++) {
-    const delimiter = i === text.length || LIST_DELIMS.includes(text[i] as string);
+    const delimiter = i === text.length || isDelimiterCode(text.charCodeAt(i));
     if (delimiter) {
       if (start >= 0) found.push(text.slice(start, i));
       start = -1;
