@@ -198,8 +198,8 @@ export class Compiler {
   }
 
   private reportIssue(issue: CheckIssue, at: number): void {
-    if (issue.severity === "error") this.report.error("LOAD_ERR_COMPILE_CONDITION", issue.message, at);
-    else this.report.warn(issue.code ?? "LOAD_COMPILE_CONDITION", issue.message, at);
+    if (issue.code === "LOAD_ERR_COMPILE_CONDITION") this.report.error(issue.code, issue.message, at);
+    else this.report.warn(issue.code, issue.message, at);
   }
 
   private loadedRule(rule: RuleInfo): LoadedRule {
