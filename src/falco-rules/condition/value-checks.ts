@@ -126,6 +126,29 @@ function regexCouldBeSimpler(v: string): boolean {
   return true;
 }
 
+const hintsByValue = new Map<string, readonly string[]>();
+
+/** The compiler's hints about a value (the same list items recur in many conditions: remembered). */
+function valueHints(v: string): readonly string[] {
+  let hints = hintsByValue.get(v);
+  if (hints) return hints;
+  const found: string[] = [];
+  const stripped = v.replace(/[ \t\n\r\f\v]/g, "");
+  const fieldLike = FIELD_LIKE.exec(stripped);
+  if (fieldLike && resolveField(fieldLike[1] as string, fieldLike[2]).ok) {
+    found.push(`'${v}' may be a valid field misused as a const string value`);
+  }
+  for (const name of ["val", ...TRANSFORMER_NAMES]) {
+    if (stripped.length >= name.length + 2 && stripped.startsWith(name + "(") && stripped.endsWith(")")) {
+      found.push(`'${v}' may be a valid field transformer misused as a const string value`);
+    }
+  }
+  hints = found;
+  if (hintsByValue.size > 50_000) hintsByValue.clear();
+  hintsByValue.set(v, hints);
+  return hints;
+}
+
 export function valueWarnings(value: StringValue, operator: string, issues: CheckIssue[]): void {
   const v = value.value;
   if (operator === "regex" && regexCouldBeSimpler(v)) {
@@ -136,24 +159,7 @@ export function valueWarnings(value: StringValue, operator: string, issues: Chec
       message: `regex check with '${v}' may be optimized with simpler operators such as '=', 'contains', 'startswith', 'endswith'`,
     });
   }
-  const stripped = v.replace(/[ \t\n\r\f\v]/g, "");
-  const fieldLike = FIELD_LIKE.exec(stripped);
-  if (fieldLike && resolveField(fieldLike[1] as string, fieldLike[2]).ok) {
-    issues.push({
-      severity: "warning",
-      code: "LOAD_COMPILE_CONDITION",
-      offset: value.start,
-      message: `'${v}' may be a valid field misused as a const string value`,
-    });
-  }
-  for (const name of ["val", ...TRANSFORMER_NAMES]) {
-    if (stripped.length >= name.length + 2 && stripped.startsWith(name + "(") && stripped.endsWith(")")) {
-      issues.push({
-        severity: "warning",
-        code: "LOAD_COMPILE_CONDITION",
-        offset: value.start,
-        message: `'${v}' may be a valid field transformer misused as a const string value`,
-      });
-    }
+  for (const message of valueHints(v)) {
+    issues.push({ severity: "warning", code: "LOAD_COMPILE_CONDITION", offset: value.start, message });
   }
 }

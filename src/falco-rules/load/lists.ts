@@ -17,20 +17,6 @@ function isDelimiter(char: string | undefined): boolean {
   return char !== undefined && LIST_DELIMS.includes(char);
 }
 
-/** Blank, `(`, `)`, `,` or `=`: the characters around a list name Falco replaces. */
-function isDelimiterCode(code: number): boolean {
-  return (
-    code === 32 ||
-    code === 9 ||
-    code === 10 ||
-    code === 13 ||
-    code === 40 ||
-    code === 41 ||
-    code === 44 ||
-    code === 61
-  );
-}
-
 /** Lists compiled once for a ruleset; substitutes them into any number of conditions. */
 export class ListSubstitution {
   /** Items after lists-of-lists expansion, by list name. */
@@ -131,16 +117,9 @@ export class ListSubstitution {
   }
 }
 
+const TOKEN = /[^ \t\n\r(),=]+/g;
+
 /** The maximal runs of non-delimiter characters: the only places a list name can be replaced. */
 function tokens(text: string): string[] {
-  const found: string[] = [];
-  let start = -1;
-  for (let i = 0; i <= text.length; i++) {
-    const delimiter = i === text.length || isDelimiterCode(text.charCodeAt(i));
-    if (delimiter) {
-      if (start >= 0) found.push(text.slice(start, i));
-      start = -1;
-    } else if (start < 0) start = i;
-  }
-  return found;
+  return text.match(TOKEN) ?? [];
 }
