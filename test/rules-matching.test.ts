@@ -162,6 +162,31 @@ describe("rule_matching with --stack", () => {
   });
 });
 
+describe("load order with --stack", () => {
+  it("follows rules.rulesets, the order the stack writes Falco's rules_files in", () => {
+    const root = path.join(scratch, "ordered");
+    mkdirSync(path.join(root, "rules"), { recursive: true });
+    writeFileSync(
+      path.join(root, "Pulumi.o.yaml"),
+      "config:\n  falco-stack:ui:\n    storageClass: standard\n  falco-stack:rules:\n    rulesets: [falco-incubating-rules, falco-rules]\n",
+    );
+    const cases = scratchFile(
+      "ordered-cases.yaml",
+      "- name: nothing\n  event: {evt.type: close}\n  expect: []\n",
+    );
+    const { lines } = run({
+      cases: [cases],
+      stack: "o",
+      withFiles: [FALCO_RULES, INCUBATING_RULES],
+      projectRoot: root,
+    });
+    assert.equal(
+      lines[0],
+      `rules: ${INCUBATING_RULES} [falco-incubating-rules from --with], ${FALCO_RULES} [falco-rules from --with]`,
+    );
+  });
+});
+
 describe("falco.ruleMatching in the stack config", () => {
   const withStorage = { ui: { storageClass: "standard" } };
   const values = (falco: Record<string, unknown>) =>

@@ -8,8 +8,8 @@ import { FalcoStackError } from "../../errors.ts";
 
 /**
  * Which rules files a stack loads, in Falco's order: the enabled upstream rulesets in the order of
- * `rulesets.ts` (falcoctl installs them under /etc/falco), then the stack's own rule files sorted by
- * file name (they are shipped as one ConfigMap and read as a rules.d folder).
+ * `rules.rulesets` (the order of Falco's rules_files; falcoctl installs them under /etc/falco), then
+ * the stack's own rule files sorted by file name (one ConfigMap, read as a rules.d folder).
  */
 
 export class RulesSourceError extends FalcoStackError {}
@@ -55,8 +55,9 @@ export function resolveStackRules(
   const withFiles = [...(options.withFiles ?? [])];
   const used = new Set<string>();
   const files: ResolvedRulesFile[] = [];
-  for (const ruleset of UPSTREAM_RULESETS) {
-    if (!settings.rulesets.includes(ruleset.name)) continue;
+  // In the order of `rules.rulesets`: the order the stack writes them into Falco's rules_files.
+  for (const name of new Set(settings.rulesets)) {
+    const ruleset = pinnedRuleset(name);
     // `--with falco-rules` names the ruleset itself: the cached copy, as without --with.
     const byName = withFiles.find((file) => rulesetNamed(file) === ruleset.name);
     if (byName) used.add(byName);
