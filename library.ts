@@ -68,23 +68,23 @@ export {
   type Priority as OutputPriority,
   type SecretPlaceholder,
 } from "./src/outputs/index.ts";
-export { UPSTREAM_RULESETS, type UpstreamRulesetName } from "./src/falco-rules/rulesets.ts";
-export { parseCondition } from "./src/falco-rules/parser.ts";
+export { UPSTREAM_RULESETS, type UpstreamRulesetName } from "./src/falco-rules/index.ts";
+export { parseCondition } from "./src/falco-rules/index.ts";
 export {
   ConditionSyntaxError,
   walkExpr,
   type Expr,
   type Operand,
   type RightValue,
-} from "./src/falco-rules/ast.ts";
+} from "./src/falco-rules/index.ts";
 export {
   validateRules,
   assertValidRules,
   readRulesPaths,
   RulesValidationError,
   type ValidateOptions,
-} from "./src/falco-rules/validate.ts";
-export { formatFinding, hasErrors, type Finding, type FindingCode } from "./src/falco-rules/findings.ts";
+} from "./src/falco-rules/index.ts";
+export { formatFinding, hasErrors, type Finding, type FindingCode } from "./src/falco-rules/index.ts";
 export {
   loadRuleset,
   type LoadOptions,
@@ -95,8 +95,8 @@ export {
   type Priority as RulePriority,
   type Ruleset,
   type RulesFile,
-} from "./src/falco-rules/model.ts";
-export { parseOutputFormat, type OutputToken } from "./src/falco-rules/output-format.ts";
+} from "./src/falco-rules/index.ts";
+export { parseOutputFormat, type OutputToken } from "./src/falco-rules/index.ts";
 export {
   evaluateEvent,
   evaluatorFor,
@@ -104,7 +104,7 @@ export {
   type EvaluatorProblem,
   type EventFields,
   type EventValue,
-} from "./src/falco-rules/evaluate.ts";
+} from "./src/falco-rules/index.ts";
 export {
   loadCases,
   parseCases,
@@ -112,26 +112,21 @@ export {
   type CaseIssue,
   type LoadedCases,
   type RuleTestCase,
-} from "./src/falco-rules/cases.ts";
-export {
-  runCases,
-  unknownExpectedRules,
-  type CaseResult,
-  type CaseRun,
-} from "./src/falco-rules/run-cases.ts";
+} from "./src/falco-rules/index.ts";
+export { runCases, unknownExpectedRules, type CaseResult, type CaseRun } from "./src/falco-rules/index.ts";
 export {
   fetchRulesets,
   RulesFetchError,
   type FetchedRuleset,
   type FetchRulesetsOptions,
-} from "./src/falco-rules/fetch.ts";
-export { cachedRulesetPath, findCachedRuleset, rulesCacheDir } from "./src/falco-rules/cache.ts";
+} from "./src/falco-rules/index.ts";
+export { cachedRulesetPath, findCachedRuleset, rulesCacheDir } from "./src/falco-rules/index.ts";
 export {
   resolveStackRulesFiles,
   resolveWithFiles,
   RulesSourceError,
   type ResolvedRulesFile,
-} from "./src/falco-rules/stack-rules.ts";
+} from "./src/falco-rules/index.ts";
 export {
   PRIORITIES as EVENT_PRIORITIES,
   EventParseError,

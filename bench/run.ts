@@ -7,6 +7,8 @@ const benches: Record<string, () => Promise<{ run: Bench }>> = {
   "rules-validate": () => import("./rules-validate.ts"),
   "cli-start": () => import("./cli-start.ts"),
   footprint: () => import("./footprint.ts"),
+  "rules-parse": () => import("./rules-parse.ts"),
+  "rules-test": () => import("./rules-test.ts"),
 };
 
 async function main(): Promise<void> {

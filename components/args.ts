@@ -48,6 +48,12 @@ export interface FalcoArgs extends FalcoPlatformArgs {
    */
   readonly tty?: boolean;
   /**
+   * Falco's `rule_matching`: `first` raises only the first rule, in load order, that matches an
+   * event; `all` raises every match. `rules test --stack` evaluates the same way.
+   * @default "first"
+   */
+  readonly ruleMatching?: string;
+  /**
    * Falco container resources.
    * @default { requests: { cpu: "100m", memory: "512Mi" }, limits: { cpu: "1000m", memory: "1024Mi" } }
    */

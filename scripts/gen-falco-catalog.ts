@@ -1,5 +1,5 @@
 /**
- * Generates `src/falco-rules/catalog.generated.ts`, our compact form of the Falco 0.44.1 field and
+ * Generates `src/falco-rules/fields/catalog.generated.ts`, our compact form of the Falco 0.44.1 field and
  * event catalog, from the shared upstream data (`fields.json`, `evttypes.json`).
  *
  *   npx tsx scripts/gen-falco-catalog.ts [SHARED_DIR]
@@ -72,7 +72,7 @@ export const EVENT_NAMES = ${JSON.stringify(events.event_names.join(" "))};
 export const EVENT_PARAM_NAMES = ${JSON.stringify(Object.keys(events.event_param_names).sort().join(" "))};
 `;
 
-const target = path.join(root, "src", "falco-rules", "catalog.generated.ts");
+const target = path.join(root, "src", "falco-rules", "fields", "catalog.generated.ts");
 async function write(): Promise<void> {
   const formatted = await format(out, { ...(await resolveConfig(target)), filepath: target });
   writeFileSync(target, formatted);

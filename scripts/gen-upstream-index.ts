@@ -1,5 +1,5 @@
 /**
- * Generates `src/falco-rules/upstream-index.generated.ts`: for each pinned upstream ruleset, the
+ * Generates `src/falco-rules/upstream/upstream-index.generated.ts`: for each pinned upstream ruleset, the
  * names of the lists (with item counts), macros and rules (with source, priority and exception
  * names) it defines, read with our own loader from the shared upstream files.
  *
@@ -8,9 +8,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { format, resolveConfig } from "prettier";
-import { loadRuleset } from "../src/falco-rules/loader.ts";
-import { UPSTREAM_RULESETS } from "../src/falco-rules/rulesets.ts";
-import type { UpstreamIndexEntry } from "../src/falco-rules/upstream-index.ts";
+import { loadRuleset, UPSTREAM_RULESETS, type UpstreamIndexEntry } from "../src/falco-rules/index.ts";
 
 const root = path.resolve(__dirname, "..");
 const shared = path.resolve(root, process.argv[2] ?? process.env.FALCO_STACK_SHARED ?? "../shared");
@@ -38,7 +36,7 @@ import type { UpstreamIndexEntry } from "./upstream-index.ts";
 
 export const UPSTREAM_INDEX_DATA: readonly UpstreamIndexEntry[] = ${JSON.stringify(entries, null, 2)};
 `;
-const target = path.join(root, "src", "falco-rules", "upstream-index.generated.ts");
+const target = path.join(root, "src", "falco-rules", "upstream", "upstream-index.generated.ts");
 async function write(): Promise<void> {
   const formatted = await format(out, { ...(await resolveConfig(target)), filepath: target });
   writeFileSync(target, formatted);

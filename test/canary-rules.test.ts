@@ -5,9 +5,9 @@ import { describe, it } from "node:test";
 import { CANARY_RULE } from "../src/builders/canary.ts";
 import { runRulesTest } from "../src/cli/rules-test.ts";
 import { readStackConfig } from "../src/config/stack-file.ts";
-import { loadCases } from "../src/falco-rules/cases.ts";
-import { loadRuleset } from "../src/falco-rules/model.ts";
-import { runCases } from "../src/falco-rules/run-cases.ts";
+import { loadCases } from "../src/falco-rules/index.ts";
+import { loadRuleset } from "../src/falco-rules/index.ts";
+import { runCases } from "../src/falco-rules/index.ts";
 import { projectRoot, sharedPath } from "./helpers/shared.ts";
 
 /**

@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import { ConfigError } from "../src/config/errors.ts";
 import { renderStack, type RenderedStack } from "../src/render/render.ts";
-import { RulesValidationError } from "../src/falco-rules/validate.ts";
+import { RulesValidationError } from "../src/falco-rules/index.ts";
 import { redisBudget } from "../src/builders/platform-values.ts";
 import { validateStackSettings, type UiSettings } from "../src/stack/settings.ts";
 import { chartDefaults, unknownValuesKeys } from "./helpers/chart-values.ts";

@@ -1,9 +1,14 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { evaluateEvent, RuleEvaluator, type EventFields } from "../src/falco-rules/evaluate.ts";
-import { formatFinding } from "../src/falco-rules/findings.ts";
-import { loadRuleset, type Ruleset } from "../src/falco-rules/model.ts";
+import {
+  evaluateEvent,
+  RuleEvaluator,
+  type EventFields,
+  formatFinding,
+  loadRuleset,
+  type Ruleset,
+} from "../src/falco-rules/index.ts";
 import { sharedPath } from "./helpers/shared.ts";
 
 /** Loads rules files given as text, in order, and fails the test on any load error. */

@@ -7,13 +7,17 @@ import os from "node:os";
 import path from "node:path";
 import { runRulesFetch } from "../src/cli/rules-test.ts";
 import { FalcoStackError } from "../src/errors.ts";
-import { cachedRulesetPath, findCachedRuleset, rulesCacheDir, sha256Hex } from "../src/falco-rules/cache.ts";
-import { fetchRulesets, RulesFetchError } from "../src/falco-rules/fetch.ts";
 import {
+  cachedRulesetPath,
+  findCachedRuleset,
+  rulesCacheDir,
+  sha256Hex,
+  fetchRulesets,
+  RulesFetchError,
   UPSTREAM_RULESET_SHA256,
   UPSTREAM_RULESETS,
   upstreamRulesetUrl,
-} from "../src/falco-rules/rulesets.ts";
+} from "../src/falco-rules/index.ts";
 import { sharedPath } from "./helpers/shared.ts";
 
 /** A local stand-in for raw.githubusercontent.com/falcosecurity/rules: `/<name>-<version>/rules/<file>`. */

@@ -1,7 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { parseCondition } from "../src/falco-rules/parser.ts";
-import { ConditionSyntaxError, type Expr } from "../src/falco-rules/ast.ts";
+import { parseCondition, ConditionSyntaxError, type Expr } from "../src/falco-rules/index.ts";
 
 function rejects(source: string): ConditionSyntaxError {
   try {

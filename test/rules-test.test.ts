@@ -7,9 +7,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { runRulesTest, type RulesTestOptions } from "../src/cli/rules-test.ts";
 import { FalcoStackError } from "../src/errors.ts";
-import { loadCases, parseCases } from "../src/falco-rules/cases.ts";
-import { cachedRulesetPath } from "../src/falco-rules/cache.ts";
-import { upstreamRuleset } from "../src/falco-rules/rulesets.ts";
+import { loadCases, parseCases, cachedRulesetPath, upstreamRuleset } from "../src/falco-rules/index.ts";
 import { projectRoot, sharedPath } from "./helpers/shared.ts";
 
 const upstreamFile = (name: string) => sharedPath("data", "falco", "rules", name);
@@ -169,9 +167,10 @@ describe("rules test: results and exit codes", () => {
   expect: []
 `,
     );
-    const { code, lines } = run({ cases: [cases], withFiles: [rulesFile()] });
+    const { code, lines } = run({ cases: [cases], withFiles: [rulesFile()], ruleMatching: "all" });
     assert.equal(code, 1);
     assert.deepEqual(lines.slice(1), [
+      "rule_matching: all",
       `PASS  bash fires both  (${cases}:1)`,
       "      fired: Shell, Any exec",
       `FAIL  wrong expectation  (${cases}:4)`,
@@ -387,6 +386,77 @@ describe("case files", () => {
       "proc.tty": "0034816",
       "proc.aname": ["bash", "runc"],
     });
+  });
+});
+
+describe("case files: typed values, unique names, aliases", () => {
+  const messages = (text: string) =>
+    parseCases(text, "c.yaml").issues.map((issue) => `${issue.line}:${issue.col}: ${issue.message}`);
+
+  it("refuse a value the field's catalog type cannot hold, at its line and column", () => {
+    assert.deepEqual(
+      messages(
+        "- name: wrong types\n  event:\n    evt.type: execve\n    proc.tty: bash\n    proc.vpid: minus-one\n    evt.rawres: true\n    fd.sport: 70000\n    fd.sip: 10.0.0.300\n    proc.aname: [bash, 12]\n  expect: []\n",
+      ),
+      [
+        '4:15: proc.tty: "bash" cannot be its value: proc.tty is UINT32, a whole number from 0 to 4294967295',
+        '5:16: proc.vpid: "minus-one" cannot be its value: proc.vpid is INT64, a whole number (64-bit signed), e.g. -1 or 42',
+        '6:17: evt.rawres: "true" cannot be its value: evt.rawres is INT64, a whole number (64-bit signed), e.g. -1 or 42',
+        '7:15: fd.sport: "70000" cannot be its value: fd.sport is PORT, a port number from 0 to 65535',
+        '8:13: fd.sip: "10.0.0.300" cannot be its value: fd.sip is IPADDR: an event gives an IPv4 or IPv6 address, e.g. 10.0.0.1',
+      ],
+    );
+  });
+
+  it("accept values of the right type, and check indexed fields' arguments", () => {
+    assert.deepEqual(
+      messages(
+        "- name: right types\n  event:\n    proc.tty: 34816\n    user.loginuid: -1\n    evt.is_open_write: true\n    fd.sip: '::1'\n    proc.aname[2]: runc\n    proc.aname[x]: runc\n  expect: []\n",
+      ),
+      ["8:5: proc.aname[x]: argument 'x' of 'proc.aname' must be a number"],
+    );
+  });
+
+  it("refuse a wrongly typed tty instead of letting it make Terminal shell in container fire", () => {
+    const cases = scratchFile(
+      "typed/tty.yaml",
+      "- name: tty is a number\n  event: {evt.type: execve, proc.name: bash, proc.tty: bash, container.id: abc}\n  expect: [Terminal shell in container]\n",
+    );
+    assert.match(
+      badInput({ cases: [cases], withFiles: [FALCO_RULES] }),
+      new RegExp(`${cases}:2:56: proc\\.tty: "bash" cannot be its value`),
+    );
+  });
+
+  it("refuse a case name used twice, in one file or across files", () => {
+    assert.deepEqual(
+      messages(
+        "- name: same\n  event: {evt.type: execve}\n  expect: []\n- name: same\n  event: {evt.type: open}\n  expect: []\n",
+      ),
+      ['4:3: case name "same" is already used at c.yaml:1:3; names must be unique'],
+    );
+    const first = scratchFile("dup/a.yaml", "- name: same\n  event: {evt.type: execve}\n  expect: []\n");
+    scratchFile("dup/b.yaml", "- name: same\n  event: {evt.type: open}\n  expect: []\n");
+    assert.deepEqual(
+      loadCases([path.dirname(first)]).issues.map((issue) => issue.message),
+      [`case name "same" is already used at ${first}:1:3; names must be unique`],
+    );
+  });
+
+  it("resolve YAML aliases to the anchored value", () => {
+    const { cases, issues } = parseCases(
+      "- name: first\n  event: &exec {evt.type: execve, proc.name: &shell bash}\n  expect: &none []\n- name: second\n  event: *exec\n  expect: *none\n- name: third\n  event: {evt.type: execve, proc.pname: *shell}\n  expect: []\n",
+      "c.yaml",
+    );
+    assert.deepEqual(issues, []);
+    assert.deepEqual(
+      cases.map((testCase) => testCase.event),
+      [
+        { "evt.type": "execve", "proc.name": "bash" },
+        { "evt.type": "execve", "proc.name": "bash" },
+        { "evt.type": "execve", "proc.pname": "bash" },
+      ],
+    );
   });
 });
 

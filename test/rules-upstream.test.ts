@@ -4,9 +4,7 @@ import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { sharedPath } from "./helpers/shared.ts";
 import { UPSTREAM_FILE_NAMES, upstreamFile } from "./helpers/rules-files.ts";
-import { validateRules } from "../src/falco-rules/validate.ts";
-import { loadRuleset } from "../src/falco-rules/model.ts";
-import { formatFinding } from "../src/falco-rules/findings.ts";
+import { validateRules, loadRuleset, formatFinding } from "../src/falco-rules/index.ts";
 
 describe("the upstream rules files", () => {
   for (const name of UPSTREAM_FILE_NAMES) {

@@ -1,10 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { check, errors, rule, upstreamFile, warnings } from "./helpers/rules-files.ts";
-import { validateRules } from "../src/falco-rules/validate.ts";
-import { loadRuleset } from "../src/falco-rules/model.ts";
-import { UPSTREAM_INDEX } from "../src/falco-rules/upstream-index.ts";
-import type { Finding } from "../src/falco-rules/findings.ts";
+import { validateRules, loadRuleset, UPSTREAM_INDEX, type Finding } from "../src/falco-rules/index.ts";
 
 /** The single error of a check, with its code. */
 function onlyError(findings: Finding[]): Finding {

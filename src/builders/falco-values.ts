@@ -1,6 +1,6 @@
 import type { FalcoSettings } from "../stack/settings.ts";
 import type { ObservabilitySettings } from "../stack/settings-platform.ts";
-import { upstreamRuleset, type UpstreamRulesetName } from "../falco-rules/rulesets.ts";
+import { upstreamRuleset, type UpstreamRulesetName } from "../falco-rules/index.ts";
 import { loadBaseValues } from "./base-values.ts";
 import { mergeValues, type PlainObject } from "./merge.ts";
 import { RULES_CONFIGMAP, RULES_MOUNT_PATH, sidekickUrl } from "./names.ts";
@@ -56,6 +56,7 @@ export function buildFalcoValues(input: FalcoValuesInput): PlainObject {
     falcoctl,
     falco: {
       rules_files: rulesFiles,
+      rule_matching: falco.ruleMatching,
       http_output: { url: sidekickUrl(input.namespace) },
     },
   };

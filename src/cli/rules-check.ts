@@ -1,7 +1,15 @@
 import { Option, type Command } from "commander";
-import { formatFinding, hasErrors } from "../falco-rules/findings.ts";
-import { UPSTREAM_RULESET_NAMES, type UpstreamRulesetName } from "../falco-rules/rulesets.ts";
-import { readRulesPaths, validateRules } from "../falco-rules/validate.ts";
+import {
+  formatFinding,
+  hasErrors,
+  UPSTREAM_RULESET_NAMES,
+  type UpstreamRulesetName,
+  cachedRulesetFile,
+  readRulesPaths,
+  rulesCacheDir,
+  rulesetNamed,
+  validateRules,
+} from "../falco-rules/index.ts";
 import { ExitCode, UserError } from "./errors.ts";
 import type { CommandResult } from "./main.ts";
 
@@ -22,6 +30,24 @@ const processIo: RulesCheckIo = {
   stderr: (text) => process.stderr.write(text),
 };
 
+/** `--with` arguments in order: ruleset names from the cache, paths as rules files or folders. */
+function readContext(withArguments: readonly string[]): ReturnType<typeof readRulesPaths> {
+  const context: ReturnType<typeof readRulesPaths> = { files: [], unreadable: [], skipped: [] };
+  for (const argument of withArguments) {
+    const ruleset = rulesetNamed(argument);
+    if (ruleset) {
+      const { path, text } = cachedRulesetFile(ruleset);
+      context.files.push({ path, text });
+      continue;
+    }
+    const read = readRulesPaths([argument]);
+    context.files.push(...read.files);
+    context.unreadable.push(...read.unreadable);
+    context.skipped.push(...read.skipped);
+  }
+  return context;
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -39,7 +65,8 @@ export function registerRulesCheckCommand(
     .argument("<paths...>", "rules files or folders (*.yaml, *.yml)")
     .option<string[]>(
       "--with <file>",
-      "load this full rules file first (e.g. an upstream file); repeatable",
+      "load this full rules file first; an upstream ruleset name (falco-rules, …) loads its pinned copy from " +
+        `the cache that rules fetch fills (${rulesCacheDir()}); repeatable`,
       collect,
       [],
     )
@@ -60,12 +87,18 @@ export function registerRulesCheckCommand(
     )
     .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
     .action((paths: string[], options: CheckOptions) => {
-      const context = readRulesPaths(options.with);
+      const context = readContext(options.with);
       const targets = readRulesPaths(paths);
       const unreadable = [...context.unreadable, ...targets.unreadable];
       if (unreadable.length > 0) {
         throw new UserError(
-          unreadable.map((entry) => `cannot read ${entry.path}: ${entry.message}`).join("\nfalco-stack: "),
+          unreadable
+            .map((entry) =>
+              entry.position
+                ? `${entry.path}:${entry.position.line}:${entry.position.col}: ${entry.message}`
+                : `cannot read ${entry.path}: ${entry.message}`,
+            )
+            .join("\nfalco-stack: "),
           ExitCode.usage,
         );
       }
@@ -75,9 +108,12 @@ export function registerRulesCheckCommand(
       });
       const errors = findings.filter((finding) => finding.severity === "error").length;
       const warnings = findings.length - errors;
+      const skipped = [...context.skipped, ...targets.skipped];
       if (options.format === "json") {
-        io.stdout(`${JSON.stringify({ errors, warnings, findings }, null, 2)}\n`);
+        io.stdout(`${JSON.stringify({ errors, warnings, findings, skipped }, null, 2)}\n`);
       } else {
+        // Falco would not load these either: say so, or a rule in them seems checked when it is not.
+        for (const entry of skipped) io.stderr(`skipped ${entry.path}: ${entry.reason}\n`);
         for (const finding of findings) io.stdout(`${formatFinding(finding)}\n`);
         io.stderr(
           `${errors} error(s), ${warnings} warning(s) in ${targets.files.length} file(s)${

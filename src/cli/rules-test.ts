@@ -1,22 +1,29 @@
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { PROJECT_ROOT, readStackConfig } from "../config/stack-file.ts";
-import { rulesCacheDir } from "../falco-rules/cache.ts";
-import { formatIssue, loadCases, type CaseIssue } from "../falco-rules/cases.ts";
-import { fetchRulesets } from "../falco-rules/fetch.ts";
-import { formatFinding, sortFindings } from "../falco-rules/findings.ts";
-import { loadRuleset } from "../falco-rules/model.ts";
-import { evaluatorProblems, runCases, unknownExpectedRules, whyNotFiring } from "../falco-rules/run-cases.ts";
 import {
+  rulesCacheDir,
+  formatIssue,
+  loadCases,
+  type CaseIssue,
+  fetchRulesets,
+  formatFinding,
+  sortFindings,
+  loadRuleset,
+  evaluatorProblems,
+  runCases,
+  unknownExpectedRules,
+  whyNotFiring,
   UPSTREAM_RULES_BASE_URL,
   UPSTREAM_RULESET_NAMES,
   UPSTREAM_RULESETS,
-} from "../falco-rules/rulesets.ts";
-import type { UpstreamRulesetName } from "../falco-rules/rulesets.ts";
-import {
-  resolveStackRulesFiles,
+  type UpstreamRulesetName,
+  resolveStackRules,
   resolveWithFiles,
+  type SkippedEntry,
   type ResolvedRulesFile,
-} from "../falco-rules/stack-rules.ts";
+  RULE_MATCHING_MODES,
+  type RuleMatching,
+} from "../falco-rules/index.ts";
 import { ExitCode, UserError } from "./errors.ts";
 import type { CommandResult } from "./main.ts";
 
@@ -24,6 +31,8 @@ export interface RulesTestOptions {
   cases: readonly string[];
   stack?: string;
   withFiles: readonly string[];
+  /** Falco's rule_matching without --stack (default first); with --stack the stack's falco.ruleMatching decides. */
+  ruleMatching?: RuleMatching;
   projectRoot?: string;
   cacheDir?: string;
   out?: (line: string) => void;
@@ -46,7 +55,8 @@ export function runRulesTest(options: RulesTestOptions): number {
   if (loaded.issues.length > 0) throw new UserError(badCases(loaded.issues));
   if (loaded.cases.length === 0) throw new UserError(`no test cases in ${options.cases.join(", ")}`);
 
-  const files = resolveRules(options, projectRoot);
+  const { files, skipped, ruleMatching } = resolveRules(options, projectRoot);
+  for (const entry of skipped) err(`note: skipped ${entry.path}: ${entry.reason}`);
   if (files.length === 0) {
     throw new UserError("no rules to test: pass --stack NAME, or --with FILE for each rules file to load");
   }
@@ -82,17 +92,25 @@ export function runRulesTest(options: RulesTestOptions): number {
   }
 
   out(`rules: ${files.map((file) => `${file.path} [${file.origin}]`).join(", ")}`);
-  const run = runCases(ruleset, loaded.cases);
+  out(
+    `rule_matching: ${ruleMatching}${options.stack === undefined ? "" : ` (falco.ruleMatching of stack ${options.stack})`}`,
+  );
+  const run = runCases(ruleset, loaded.cases, { ruleMatching });
   for (const result of run.results) {
     const { testCase } = result;
     const where = `${testCase.position.file}:${testCase.position.line}`;
     const fired = result.fired.length > 0 ? result.fired.join(", ") : "(none)";
     out(`${result.passed ? "PASS" : "FAIL"}  ${testCase.name}  (${where})`);
     out(`      fired: ${fired}`);
+    if (result.shadowed.length > 0) {
+      out(`      also matches, not raised under rule_matching first: ${result.shadowed.join(", ")}`);
+    }
     if (!result.passed) {
       if (result.missing.length > 0) {
         const missing = result.missing.map((rule) => {
-          const why = whyNotFiring(ruleset, rule);
+          const why = result.shadowed.includes(rule)
+            ? `matches, but ${result.fired[0] ?? "an earlier rule"} is raised first`
+            : whyNotFiring(ruleset, rule);
           return why ? `${rule} (${why})` : rule;
         });
         out(`      expected but did not fire: ${missing.join(", ")}`);
@@ -108,14 +126,27 @@ function badCases(issues: readonly CaseIssue[]): string {
   return `bad test cases:\n${issues.map((issue) => `  ${formatIssue(issue)}`).join("\n")}`;
 }
 
-function resolveRules(options: RulesTestOptions, projectRoot: string): ResolvedRulesFile[] {
-  if (options.stack === undefined) return resolveWithFiles(options.withFiles);
-  const settings = readStackConfig({ stack: options.stack, projectRoot }).config.rules;
-  return resolveStackRulesFiles(settings, {
+function resolveRules(
+  options: RulesTestOptions,
+  projectRoot: string,
+): { files: ResolvedRulesFile[]; skipped: SkippedEntry[]; ruleMatching: RuleMatching } {
+  if (options.stack === undefined) {
+    const files = resolveWithFiles(options.withFiles, options.cacheDir);
+    return { files, skipped: [], ruleMatching: options.ruleMatching ?? "first" };
+  }
+  const { config } = readStackConfig({ stack: options.stack, projectRoot });
+  if (options.ruleMatching !== undefined && options.ruleMatching !== config.falco.ruleMatching) {
+    throw new UserError(
+      `--rule-matching ${options.ruleMatching} contradicts stack ${options.stack}, whose falco.ruleMatching is ` +
+        `${config.falco.ruleMatching}; with --stack the stack decides, so leave the flag out`,
+    );
+  }
+  const { files, skipped } = resolveStackRules(config.rules, {
     projectRoot,
     withFiles: options.withFiles,
     cacheDir: options.cacheDir,
   });
+  return { files, skipped, ruleMatching: config.falco.ruleMatching };
 }
 
 export interface RulesFetchOptions {
@@ -164,12 +195,26 @@ export function registerRulesTestCommands(rules: Command, result: CommandResult)
     )
     .option(
       "--with <file>",
-      "a rules file to load (repeatable, in order); with --stack, a file named like a ruleset's file supplies it",
+      "a rules file, or an upstream ruleset by name (falco-rules, falco-incubating-rules, falco-sandbox-rules) " +
+        "loaded from the cache that rules fetch fills; repeatable, in order; with --stack, a file named like a " +
+        "ruleset's file supplies that ruleset",
       collect,
       [],
     )
-    .action((cases: string[], options: { stack?: string; with: string[] }) => {
-      result.exitCode = runRulesTest({ cases, stack: options.stack, withFiles: options.with });
+    .addOption(
+      new Option(
+        "--rule-matching <mode>",
+        "Falco's rule_matching without --stack: first (Falco's default) raises only the first matching rule " +
+          "in load order, all raises every match; with --stack the stack's falco.ruleMatching is used",
+      ).choices(RULE_MATCHING_MODES),
+    )
+    .action((cases: string[], options: { stack?: string; with: string[]; ruleMatching?: RuleMatching }) => {
+      result.exitCode = runRulesTest({
+        cases,
+        stack: options.stack,
+        withFiles: options.with,
+        ruleMatching: options.ruleMatching,
+      });
     });
 
   const names = UPSTREAM_RULESETS.map((ruleset) => `${ruleset.name} ${ruleset.version}`).join(", ");

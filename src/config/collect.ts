@@ -1,5 +1,5 @@
-import { formatFinding } from "../falco-rules/findings.ts";
-import { RulesValidationError } from "../falco-rules/validate.ts";
+import { formatFinding } from "../falco-rules/index.ts";
+import { RulesValidationError } from "../falco-rules/index.ts";
 import { ConfigError, configKey, type ConfigIssue } from "./errors.ts";
 
 /** Says which file a config issue comes from. */

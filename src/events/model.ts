@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { PRIORITIES, type Priority } from "../falco-rules/priorities.ts";
+import { PRIORITIES, type Priority } from "../falco-rules/index.ts";
 import { printable } from "./printable.ts";
 
 export { PRIORITIES, type Priority };

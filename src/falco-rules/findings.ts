@@ -5,7 +5,7 @@ export interface Finding {
   col: number;
   severity: "error" | "warning";
   /** Falco's load-result code, e.g. `LOAD_ERR_COMPILE_CONDITION` or `LOAD_UNKNOWN_KEY`. */
-  code?: FindingCode;
+  code: FindingCode;
   message: string;
 }
 

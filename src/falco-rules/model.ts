@@ -2,9 +2,9 @@
  * The ruleset as Falco 0.44.1 sees it once every file is loaded: overrides, appends and
  * redefinitions applied, lists expanded, conditions parsed.
  */
-import type { Expr } from "./ast.ts";
+import type { Expr } from "./condition/ast.ts";
 import type { Finding } from "./findings.ts";
-import type { UpstreamRulesetName } from "./rulesets.ts";
+import type { UpstreamRulesetName } from "./upstream/rulesets.ts";
 
 export type { Finding } from "./findings.ts";
 
@@ -125,4 +125,4 @@ export interface LoadResult {
   findings: Finding[];
 }
 
-export { loadRuleset } from "./loader.ts";
+export { loadRuleset } from "./load/loader.ts";

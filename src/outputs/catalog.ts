@@ -4,7 +4,7 @@
  * so falcosidekick's own documentation applies unchanged.
  */
 
-import { LOWER_PRIORITIES, type LowerPriority } from "../falco-rules/priorities.ts";
+import { LOWER_PRIORITIES, type LowerPriority } from "../falco-rules/index.ts";
 
 /** Falco priorities, most severe first, as `minimumpriority` spells them (falcosidekick `types/priority.go`). */
 export const PRIORITIES = LOWER_PRIORITIES;

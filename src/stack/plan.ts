@@ -37,7 +37,7 @@ import {
 import { buildNetworkPolicies } from "../builders/network-policies.ts";
 import { buildSidekickValues, type CredentialChecksums } from "../builders/sidekick-values.ts";
 import { ConfigError, configKey } from "../config/errors.ts";
-import type { UpstreamRulesetName } from "../falco-rules/rulesets.ts";
+import type { UpstreamRulesetName } from "../falco-rules/index.ts";
 import type { LateValues } from "./late.ts";
 import { planPlatformObjects, sidekickScraperPeers, uiControllerPeers } from "./plan-platform.ts";
 import { rulesChecksum, secretChecksum, type RuleFile } from "./rule-files.ts";

@@ -1,10 +1,15 @@
 import crypto from "node:crypto";
-import fs from "node:fs";
 import path from "node:path";
+import fs from "node:fs";
 import { ConfigError, configKey, type ConfigIssue } from "../config/errors.ts";
-import { hasErrors } from "../falco-rules/findings.ts";
-import type { UpstreamRulesetName } from "../falco-rules/rulesets.ts";
-import { RulesValidationError, validateRules, type ValidateOptions } from "../falco-rules/validate.ts";
+import {
+  collectStackRuleFiles,
+  hasErrors,
+  RulesValidationError,
+  validateRules,
+  type UpstreamRulesetName,
+  type ValidateOptions,
+} from "../falco-rules/index.ts";
 import { CONTAINER_PLUGIN_VERSION, K8SMETA_PLUGIN_VERSION } from "../builders/platform-values.ts";
 import { CONFIG_MAP_MAX_BYTES, configMapKeyError } from "./kubernetes-rules.ts";
 
@@ -17,54 +22,19 @@ export interface RuleFile {
   content: string;
 }
 
-const RULES_FILE = /\.ya?ml$/;
-
 /**
  * Reads the rule files named by `falco-stack:rules.files` (files or folders, relative to `root`).
  * Folders contribute their `.yaml`/`.yml` files, as Falco loads a rules directory. The result is
  * sorted by file name: the order Falco loads them from /etc/falco/rules.d.
  */
 export function collectRuleFiles(entries: readonly string[], root: string): RuleFile[] {
-  const issues: ConfigIssue[] = [];
-  const byKey = new Map<string, RuleFile>();
-  entries.forEach((entry, index) => {
-    const key = configKey(["rules", "files", index]);
-    const absolute = path.resolve(root, entry);
-    let stat: fs.Stats;
-    try {
-      stat = fs.statSync(absolute);
-    } catch {
-      issues.push({ key, message: `"${entry}" does not exist (paths are relative to ${root})` });
-      return;
-    }
-    const files = stat.isDirectory()
-      ? fs
-          .readdirSync(absolute)
-          .filter((name) => RULES_FILE.test(name))
-          .map((name) => path.join(absolute, name))
-      : [absolute];
-    if (!stat.isDirectory() && !RULES_FILE.test(absolute)) {
-      issues.push({
-        key,
-        message: `"${entry}" is not a .yaml or .yml file; Falco loads only those from rules.d`,
-      });
-      return;
-    }
-    for (const file of files) {
-      const name = path.basename(file);
-      const existing = byKey.get(name);
-      if (existing && existing.path !== file) {
-        issues.push({
-          key,
-          message: `two rule files are both named ${name} (${existing.path}, ${file}); rename one`,
-        });
-        continue;
-      }
-      byKey.set(name, { key: name, path: file, content: fs.readFileSync(file, "utf8") });
-    }
-  });
-  if (issues.length > 0) throw new ConfigError(issues);
-  return [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const { files, issues } = collectStackRuleFiles(entries, root);
+  if (issues.length > 0) {
+    throw new ConfigError(
+      issues.map((issue) => ({ key: configKey(["rules", "files", issue.entry]), message: issue.message })),
+    );
+  }
+  return files;
 }
 
 export interface ValidatedRuleFiles {

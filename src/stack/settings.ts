@@ -1,6 +1,6 @@
 import { isIP } from "node:net";
 import { z } from "zod";
-import { UPSTREAM_RULESET_NAMES } from "../falco-rules/rulesets.ts";
+import { UPSTREAM_RULESET_NAMES } from "../falco-rules/index.ts";
 import { CHART_OUTPUT_KEYS } from "../outputs/catalog.ts";
 import {
   dnsSubdomainError,
@@ -328,6 +328,10 @@ const REFUSED_FALCO_VALUES: RefusedValue[] = [
     message: `${STACK_OWNS} set from falco-stack:rules.rulesets, then /etc/falco/rules.d`,
   },
   {
+    path: ["falco", "rule_matching"],
+    message: `${STACK_OWNS} set from falco-stack:falco.ruleMatching`,
+  },
+  {
     path: ["falco", "http_output", "url"],
     message: `${STACK_OWNS} it points Falco at this stack's falcosidekick`,
   },
@@ -443,6 +447,11 @@ const falcoSchema = z.strictObject({
     .transform((value) => value as (typeof DRIVER_KINDS)[number]),
   /** Unbuffered logs, so events show up at once. Default true. */
   tty: z.boolean({ error: "must be true or false" }).default(true),
+  /**
+   * Falco's rule_matching: `first` raises only the first rule, in load order, that matches an event;
+   * `all` raises every match (slower). Default first, as Falco's.
+   */
+  ruleMatching: z.enum(["first", "all"], { error: "must be first or all" }).default("first"),
   /** Falco container resources. Default: the chart's (requests 100m/512Mi, limits 1000m/1024Mi). */
   resources: z
     .strictObject({ requests: resourceList.optional(), limits: resourceList.optional() })

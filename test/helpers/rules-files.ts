@@ -1,8 +1,11 @@
 import { readFileSync } from "node:fs";
 import { sharedPath } from "./shared.ts";
-import type { RulesFile } from "../../src/falco-rules/model.ts";
-import { validateRules, type ValidateOptions } from "../../src/falco-rules/validate.ts";
-import type { Finding } from "../../src/falco-rules/findings.ts";
+import {
+  type RulesFile,
+  validateRules,
+  type ValidateOptions,
+  type Finding,
+} from "../../src/falco-rules/index.ts";
 
 export const UPSTREAM_FILE_NAMES = [
   "falco_rules.yaml",

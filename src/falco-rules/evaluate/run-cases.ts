@@ -1,12 +1,14 @@
 import type { CaseIssue, RuleTestCase } from "./cases.ts";
-import { evaluatorFor, type EvaluatorProblem } from "./evaluate.ts";
-import type { Ruleset } from "./model.ts";
+import { evaluatorFor, type EvaluatorProblem, type RuleMatching } from "./evaluator.ts";
+import type { Ruleset } from "../model.ts";
 
 /** The outcome of one rule test case. */
 export interface CaseResult {
   testCase: RuleTestCase;
-  /** Rules that fired, in load order. */
+  /** Rules Falco raises under the run's rule_matching, in load order. */
   fired: string[];
+  /** Rules that match too but are not raised under rule_matching first, in load order. */
+  shadowed: string[];
   passed: boolean;
   /** Expected but did not fire. */
   missing: string[];
@@ -15,22 +17,39 @@ export interface CaseResult {
 }
 
 export interface CaseRun {
+  ruleMatching: RuleMatching;
   results: CaseResult[];
   passed: number;
   failed: number;
 }
 
-/** Runs every case against the ruleset: a case passes when exactly its expected rules fire. */
-export function runCases(ruleset: Ruleset, cases: readonly RuleTestCase[]): CaseRun {
+export interface RunCasesOptions {
+  /** Falco's `rule_matching`; default `first`, as Falco's. */
+  ruleMatching?: RuleMatching;
+}
+
+/**
+ * Runs every case against the ruleset: a case passes when exactly its expected rules are raised,
+ * which under rule_matching first is at most one rule per event.
+ */
+export function runCases(
+  ruleset: Ruleset,
+  cases: readonly RuleTestCase[],
+  options: RunCasesOptions = {},
+): CaseRun {
+  const ruleMatching = options.ruleMatching ?? "first";
   const evaluator = evaluatorFor(ruleset);
   const results = cases.map((testCase): CaseResult => {
-    const fired = evaluator.evaluate(testCase.event);
+    const outcome = evaluator.raisedRules(testCase.event, ruleMatching);
+    const fired = outcome.raised.map((rule) => rule.name);
+    const shadowed = outcome.shadowed.map((rule) => rule.name);
     const missing = testCase.expect.filter((rule) => !fired.includes(rule));
     const unexpected = fired.filter((rule) => !testCase.expect.includes(rule));
-    return { testCase, fired, passed: missing.length === 0 && unexpected.length === 0, missing, unexpected };
+    const passed = missing.length === 0 && unexpected.length === 0;
+    return { testCase, fired, shadowed, passed, missing, unexpected };
   });
   const passed = results.filter((result) => result.passed).length;
-  return { results, passed, failed: results.length - passed };
+  return { ruleMatching, results, passed, failed: results.length - passed };
 }
 
 /** Expected rule names that no loaded rule has: a typo or a ruleset that is not loaded. */

@@ -4,7 +4,7 @@
  * `[base_i, base_i + text.length]`. Scalar maps are computed lazily, only when a finding needs one.
  */
 import type { LineCounter, Scalar } from "yaml";
-import type { SourceLocation } from "./model.ts";
+import type { SourceLocation } from "../model.ts";
 
 export interface SourceFile {
   path: string;
@@ -51,28 +51,32 @@ export class SourceFiles {
   }
 }
 
-/** A scalar's parsed value and where it sits in its file. */
+/**
+ * A scalar's parsed value and where it sits in its file. It keeps the node's range, not the node,
+ * so a file's YAML tree can be collected once its items are read.
+ */
 export class ScalarSource {
   private map: Int32Array | undefined;
+  private readonly range: readonly [number, number];
 
   constructor(
     readonly file: SourceFile,
-    readonly node: Scalar,
+    node: Scalar,
     readonly value: string,
-  ) {}
+  ) {
+    this.range = [node.range?.[0] ?? 0, node.range?.[1] ?? 0];
+  }
 
   /** Global offset of the node's first character. */
   get start(): number {
-    return this.file.base + (this.node.range?.[0] ?? 0);
+    return this.file.base + this.range[0];
   }
 
   /** Global offset of the source character the value's character `index` was read from. */
   globalOffset(index: number): number {
-    this.map ??= alignScalar(this.file.text, this.node, this.value);
+    this.map ??= alignScalar(this.file.text, this.range, this.value);
     const clamped = Math.min(Math.max(index, 0), this.map.length - 1);
-    return (
-      this.file.base + (this.map.length === 0 ? (this.node.range?.[0] ?? 0) : (this.map[clamped] as number))
-    );
+    return this.file.base + (this.map.length === 0 ? this.range[0] : (this.map[clamped] as number));
   }
 }
 
@@ -80,8 +84,8 @@ export class ScalarSource {
  * Maps each character of a scalar's value to the source character it came from. Double-quoted
  * scalars are decoded escape by escape; other scalars are aligned by matching.
  */
-function alignScalar(text: string, node: Scalar, value: string): Int32Array {
-  const [start, end] = node.range ?? [0, 0];
+function alignScalar(text: string, range: readonly [number, number], value: string): Int32Array {
+  const [start, end] = range;
   if (text[start] === '"') {
     const decoded = decodeDoubleQuoted(text, start, end);
     // A mismatch means the value was not read the way we decode it; matching still gives a position.

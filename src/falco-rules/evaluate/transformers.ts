@@ -122,23 +122,40 @@ export function pathPrefixMatch(path: string, prefixes: readonly string[]): bool
   });
 }
 
-/** Integers compare exactly (BigInt), anything else numeric as a double; undefined if not a number. */
-export function compareNumbers(left: string, right: string): number | undefined {
-  const a = left.trim();
-  const b = right.trim();
-  if (/^[+-]?\d+$/.test(a) && /^[+-]?\d+$/.test(b)) {
-    const x = BigInt(a);
-    const y = BigInt(b);
-    return x < y ? -1 : x > y ? 1 : 0;
+const WHOLE_NUMBER = /^[+-]?\d+$/;
+const MEMO_LIMIT = 10_000;
+const numbers = new Map<string, bigint | number | undefined>();
+
+/**
+ * The number a field value or literal stands for (whole numbers exactly, as BigInt), undefined
+ * when it is none. Event values repeat, so results are remembered (bounded).
+ */
+export function numericValue(text: string): bigint | number | undefined {
+  if (numbers.has(text)) return numbers.get(text);
+  const trimmed = text.trim();
+  let value: bigint | number | undefined;
+  if (WHOLE_NUMBER.test(trimmed)) value = BigInt(trimmed);
+  else if (trimmed !== "") {
+    const number = Number(trimmed);
+    value = Number.isNaN(number) ? undefined : number;
   }
-  const x = Number(a);
-  const y = Number(b);
-  if (a === "" || b === "" || Number.isNaN(x) || Number.isNaN(y)) return undefined;
-  return x < y ? -1 : x > y ? 1 : 0;
+  if (numbers.size >= MEMO_LIMIT) numbers.clear();
+  numbers.set(text, value);
+  return value;
 }
 
-/** Canonical text of an IPv4/IPv6 address, undefined when it is not one. */
+const canonicalIps = new Map<string, string | undefined>();
+
+/** Canonical text of an IPv4/IPv6 address, undefined when it is not one (remembered, bounded). */
 export function canonicalIp(value: string): string | undefined {
+  if (canonicalIps.has(value)) return canonicalIps.get(value);
+  const canonical = canonicalIpOf(value);
+  if (canonicalIps.size >= MEMO_LIMIT) canonicalIps.clear();
+  canonicalIps.set(value, canonical);
+  return canonical;
+}
+
+function canonicalIpOf(value: string): string | undefined {
   const trimmed = value.trim();
   const family = isIP(trimmed);
   if (family === 4)

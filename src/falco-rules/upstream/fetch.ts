@@ -15,7 +15,7 @@ import {
   upstreamRulesetUrl,
   type UpstreamRulesetName,
 } from "./rulesets.ts";
-import { FalcoStackError } from "../errors.ts";
+import { FalcoStackError } from "../../errors.ts";
 
 /** A download that failed: unreachable server, HTTP error, or content that is not the pinned file. */
 export class RulesFetchError extends FalcoStackError {}

@@ -3,18 +3,15 @@
  * operators per field type, values per type, `evt.type` names, transformers and `val()`, plus the
  * compiler's warnings. Offsets refer to the text the tree was parsed from.
  */
-import { isIPv4, isIPv6 } from "node:net";
-import type {
-  BinaryCheck,
-  Expr,
-  FieldRef,
-  Operand,
-  RightValue,
-  StringValue,
-  TransformerCall,
-} from "./ast.ts";
-import { TRANSFORMER_NAMES } from "./ast.ts";
-import { isEventType, isNumericType, operatorAllowed, resolveField, type FieldType } from "./catalog.ts";
+import type { BinaryCheck, Expr, FieldRef, Operand, RightValue, TransformerCall } from "./ast.ts";
+import {
+  isEventType,
+  isNumericType,
+  operatorAllowed,
+  resolveField,
+  type FieldType,
+} from "../fields/catalog.ts";
+import { regexProblem, valueProblem, valueWarnings } from "./value-checks.ts";
 
 export interface CheckIssue {
   severity: "error" | "warning";
@@ -22,8 +19,8 @@ export interface CheckIssue {
   offset: number;
   /** Falco skips the rule instead of failing when `skip-if-unknown-filter` is set and this is true. */
   unknownFilter?: boolean;
-  /** Warning code when not the default LOAD_COMPILE_CONDITION. */
-  code?: "LOAD_DEPRECATED_ITEM";
+  /** Falco's load-result code for it. */
+  code: "LOAD_ERR_COMPILE_CONDITION" | "LOAD_COMPILE_CONDITION" | "LOAD_DEPRECATED_ITEM";
 }
 
 /** The type of an operand after its transformers. `UNKNOWN` turns value checks off. */
@@ -43,10 +40,6 @@ class CheckFailure extends Error {
 }
 
 const DEPRECATED_FIELD_PREFIXES = ["evt.dir", "evt.latency", "evt.wait_latency"];
-const FIELD_LIKE = /^([a-zA-Z]+[a-zA-Z0-9_]*(?:\.[a-zA-Z]+[a-zA-Z0-9_]*)+)(?:\[(.*)\])?$/;
-const INTEGER = /^[ \t\n\r\f\v]*[+-]?[0-9]+$/;
-const SERVICE_NAME = /^[a-zA-Z][a-zA-Z0-9_.+-]*$/;
-const HEX_BYTES = /^(?:[0-9a-fA-F]{2})+$/;
 
 export interface CheckOptions {
   /** Values standing for list items the checker cannot see (upstream index lists): no type checks. */
@@ -200,148 +193,6 @@ function transformerType(call: TransformerCall, options: CheckOptions): OperandT
   }
 }
 
-function valueProblem(value: string, type: FieldType | "UNKNOWN", operator: string): string | undefined {
-  if (operator === "bcontains" || operator === "bstartswith") {
-    return HEX_BYTES.test(value)
-      ? undefined
-      : "filter error: bcontains and bstartswith operator support hex strings only";
-  }
-  if (type === "UNKNOWN") return undefined;
-  if (type === "PORT") {
-    // Digits, or a service name that libs resolves with getservbyname on the node.
-    return value === "" || /^[0-9]+$/.test(value) || SERVICE_NAME.test(value)
-      ? undefined
-      : `unrecognized protocol ${value}: a port is a number or a service name`;
-  }
-  if (isNumericType(type)) return INTEGER.test(value) ? undefined : `${value} is not a valid number`;
-  switch (type) {
-    case "BOOL":
-      return value === "true" || value === "false"
-        ? undefined
-        : `filter error: unrecognized boolean value ${value} (use true or false)`;
-    case "IPADDR":
-      // libs picks IPv4 when the text has a dot, IPv6 otherwise, then uses inet_pton.
-      if (value.includes(".") ? isIPv4(value) : isIPv6(value)) return undefined;
-      return `unrecognized ${value.includes(".") ? "IPv4" : "IPv6"} address ${value}`;
-    case "IPNET": {
-      const slash = value.indexOf("/");
-      if (slash < 0) return `unrecognized IP network ${value}: expected address/prefix, e.g. 10.0.0.0/8`;
-      const address = value.slice(0, slash);
-      const bits = value.slice(slash + 1);
-      const v4 = value.includes(".");
-      if (!(v4 ? isIPv4(address) : isIPv6(address))) return `unrecognized IP address ${value}`;
-      if (!INTEGER.test(bits) || Number(bits) > (v4 ? 32 : 128)) return `invalid netmask ${bits}`;
-      return undefined;
-    }
-    default:
-      return undefined;
-  }
-}
-
-const PERL_ONLY_ESCAPES = new Set([
-  "d",
-  "D",
-  "s",
-  "S",
-  "w",
-  "W",
-  "b",
-  "B",
-  "A",
-  "z",
-  "C",
-  "p",
-  "P",
-  "Q",
-  "E",
-]);
-
-/**
- * libs compiles `regex` values with RE2 in POSIX mode: no Perl classes (`\d`), word boundaries,
- * `(?…)` groups or lazy quantifiers. Other syntax errors are caught with the JS engine.
- */
-function regexProblem(pattern: string): string | undefined {
-  let inClass = false;
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i] as string;
-    if (c === "\\") {
-      const next = pattern[i + 1] ?? "";
-      if (!inClass && PERL_ONLY_ESCAPES.has(next)) {
-        return `invalid regex pattern '${pattern}': \\${next} is not POSIX syntax (RE2 POSIX mode)`;
-      }
-      i++;
-      continue;
-    }
-    if (inClass) {
-      if (c === "]") inClass = false;
-      continue;
-    }
-    if (c === "[") {
-      inClass = true;
-      if (pattern[i + 1] === "^") i++;
-      if (pattern[i + 1] === "]") i++;
-      continue;
-    }
-    if (c === "(" && pattern[i + 1] === "?") {
-      return `invalid regex pattern '${pattern}': (?…) groups are not POSIX syntax (RE2 POSIX mode)`;
-    }
-    if ("*+?}".includes(c) && pattern[i + 1] === "?" && i > 0) {
-      return `invalid regex pattern '${pattern}': lazy quantifiers are not POSIX syntax (RE2 POSIX mode)`;
-    }
-  }
-  try {
-    new RegExp(pattern);
-    return undefined;
-  } catch {
-    return `invalid regex pattern '${pattern}'`;
-  }
-}
-
-const REGEX_SPECIAL = ".+*?^$()[]{}|\\";
-
-/** libs' hint that a regex could be a simpler operator. */
-function regexCouldBeSimpler(v: string): boolean {
-  const len = v.length;
-  for (let i = 0; i < len; i++) {
-    if ((i === 0 && v[i] === "^") || (i === len - 1 && v[i] === "$")) continue;
-    if (((i === 0 && len > 1) || i === len - 2) && v[i] === "." && "+*?".includes(v[i + 1] ?? "")) {
-      i++;
-      continue;
-    }
-    if (REGEX_SPECIAL.includes(v[i] as string)) return false;
-  }
-  return true;
-}
-
-function valueWarnings(value: StringValue, operator: string, issues: CheckIssue[]): void {
-  const v = value.value;
-  if (operator === "regex" && regexCouldBeSimpler(v)) {
-    issues.push({
-      severity: "warning",
-      offset: value.start,
-      message: `regex check with '${v}' may be optimized with simpler operators such as '=', 'contains', 'startswith', 'endswith'`,
-    });
-  }
-  const stripped = v.replace(/[ \t\n\r\f\v]/g, "");
-  const fieldLike = FIELD_LIKE.exec(stripped);
-  if (fieldLike && resolveField(fieldLike[1] as string, fieldLike[2]).ok) {
-    issues.push({
-      severity: "warning",
-      offset: value.start,
-      message: `'${v}' may be a valid field misused as a const string value`,
-    });
-  }
-  for (const name of ["val", ...TRANSFORMER_NAMES]) {
-    if (stripped.length >= name.length + 2 && stripped.startsWith(name + "(") && stripped.endsWith(")")) {
-      issues.push({
-        severity: "warning",
-        offset: value.start,
-        message: `'${v}' may be a valid field transformer misused as a const string value`,
-      });
-    }
-  }
-}
-
 function checkRightOperand(
   check: BinaryCheck,
   left: OperandType,
@@ -465,7 +316,13 @@ export function checkCondition(expr: Expr, options: CheckOptions = {}): CheckIss
     if (!(error instanceof CheckFailure)) throw error;
     const unknownFilter =
       /nonexistent field|invalid formatting token|unknown event type|unknown filter:/.test(error.message);
-    issues.push({ severity: "error", message: error.message, offset: error.offset, unknownFilter });
+    issues.push({
+      severity: "error",
+      code: "LOAD_ERR_COMPILE_CONDITION",
+      message: error.message,
+      offset: error.offset,
+      unknownFilter,
+    });
   }
   return [...warnings, ...issues];
 }

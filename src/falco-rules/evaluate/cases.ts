@@ -1,8 +1,18 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import path from "node:path";
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node, type Scalar } from "yaml";
-import { isEventType, resolveField } from "./catalog.ts";
-import type { EventFields, EventValue } from "./evaluate.ts";
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseAllDocuments,
+  parseDocument,
+  type Document,
+  type Node,
+  type Scalar,
+} from "yaml";
+import { listRulesPath, readRulesText, RulesFileError, withoutByteOrderMark } from "../load/files.ts";
+import { eventValueProblem, isEventType, resolveField, type ResolvedField } from "../fields/catalog.ts";
+import type { EventFields, EventValue } from "./evaluator.ts";
 
 /**
  * Rule test cases: YAML files holding a sequence of
@@ -38,48 +48,120 @@ export interface LoadedCases {
 
 const FIELD_KEY = /^[a-zA-Z]+[a-zA-Z0-9_]*(\.[a-zA-Z]+[a-zA-Z0-9_]*)+(\[[^\]]+\])?$/;
 const CASE_KEYS = ["name", "event", "expect"];
-const CASE_EXTENSIONS = [".yaml", ".yml"];
 
 /** Parses one case file's text; every problem is returned as an issue with its position. */
 export function parseCases(text: string, file: string): { cases: RuleTestCase[]; issues: CaseIssue[] } {
+  const source = withoutByteOrderMark(text);
   const lineCounter = new LineCounter();
-  const documents = parseAllDocuments(text, { lineCounter, keepSourceTokens: false, prettyErrors: false });
+  lineCounter.addNewLine(0);
+  for (let index = source.indexOf("\n"); index !== -1; index = source.indexOf("\n", index + 1)) {
+    lineCounter.addNewLine(index + 1);
+  }
+  const chunked = caseChunks(source);
+  if (chunked) {
+    const documents = chunked.map(({ text: chunk, base }) => ({ document: parseDocument(chunk), base }));
+    if (documents.every(({ document }) => document.errors.length === 0)) {
+      return casesOf(documents, file, lineCounter);
+    }
+  }
+  // One parse of the whole text gives YAML's errors as it words and places them.
+  const documents = parseAllDocuments(source, { lineCounter: new LineCounter(), prettyErrors: false });
+  return casesOf(
+    Array.isArray(documents) ? documents.map((document) => ({ document, base: 0 })) : [],
+    file,
+    lineCounter,
+  );
+}
+
+/**
+ * A plain case file (a block sequence at column 0, no anchors, aliases, tags, directives or document
+ * markers) split at its top-level `- ` items, so each case is parsed alone: YAML gives the same
+ * nodes, and a 10,000-case file is not held as one tree (most of its parse time was garbage
+ * collection). Undefined when the file is not that plain.
+ */
+function caseChunks(text: string): { text: string; base: number }[] | undefined {
+  if (/^(?:---|\.\.\.|%)/m.test(text) || /(?:^|[\s:[{,-])[&*!][^\s,[\]{}]/m.test(text)) return undefined;
+  const starts: number[] = [];
+  for (const match of text.matchAll(/^-(?=[ \t\r\n]|$)/gm)) starts.push(match.index);
+  const first = starts[0];
+  if (first === undefined || !/^(?:\s*(?:#[^\n]*)?\n)*$/.test(text.slice(0, first))) return undefined;
+  return starts.map((start, index) => ({
+    text: text.slice(start, starts[index + 1] ?? text.length),
+    base: start,
+  }));
+}
+
+function casesOf(
+  documents: readonly { document: Document.Parsed; base: number }[],
+  file: string,
+  lineCounter: LineCounter,
+): { cases: RuleTestCase[]; issues: CaseIssue[] } {
   const issues: CaseIssue[] = [];
   const cases: RuleTestCase[] = [];
+  let base = 0;
   const at = (offset: number | undefined): SourcePosition => {
-    const { line, col } = lineCounter.linePos(offset ?? 0);
+    const { line, col } = lineCounter.linePos(base + (offset ?? 0));
     return { file, line, col };
   };
   const issue = (node: Node | null | undefined, message: string, fallbackOffset = 0) => {
     issues.push({ ...at(node?.range?.[0] ?? fallbackOffset), message });
   };
-  if (!Array.isArray(documents)) return { cases, issues };
-  for (const document of documents) {
+  for (const { document, base: documentBase } of documents) {
+    base = documentBase;
     for (const error of document.errors) {
       issues.push({ ...at(error.pos[0]), message: `YAML: ${error.message.split("\n")[0]}` });
     }
     if (document.errors.length > 0) continue;
-    const root = document.contents;
+    // An alias stands for its anchored node, as YAML says.
+    const resolve = (node: unknown): Node | null => resolveAlias(node, document);
+    const root = resolve(document.contents);
     if (root === null || (isScalar(root) && root.value === null)) continue;
     if (!isSeq(root)) {
       issue(root, "a case file holds a sequence of cases (- name: ..., event: ..., expect: [...])");
       continue;
     }
     for (const item of root.items) {
-      const parsed = parseCase(item as Node | null, issue, at);
+      const parsed = parseCase(resolve(item), { issue, at, resolve });
       if (parsed) cases.push(parsed);
     }
   }
+  issues.push(...duplicateNames(cases));
   return { cases, issues };
+}
+
+function resolveAlias(node: unknown, document: Document.Parsed): Node | null {
+  if (isAlias(node)) return (node.resolve(document) as Node | undefined) ?? null;
+  return (node as Node | null | undefined) ?? null;
+}
+
+/** A case name used twice: which one failed would be ambiguous in the report. */
+function duplicateNames(
+  cases: readonly Pick<RuleTestCase, "name" | "position">[],
+  seen = new Map<string, SourcePosition>(),
+): CaseIssue[] {
+  const issues: CaseIssue[] = [];
+  for (const testCase of cases) {
+    const first = seen.get(testCase.name);
+    if (first) {
+      issues.push({
+        ...testCase.position,
+        message: `case name "${testCase.name}" is already used at ${first.file}:${first.line}:${first.col}; names must be unique`,
+      });
+    } else seen.set(testCase.name, testCase.position);
+  }
+  return issues;
 }
 
 type IssueReporter = (node: Node | null | undefined, message: string) => void;
 
-function parseCase(
-  item: Node | null,
-  issue: IssueReporter,
-  at: (offset: number | undefined) => SourcePosition,
-): RuleTestCase | undefined {
+interface CaseReader {
+  issue: IssueReporter;
+  at: (offset: number | undefined) => SourcePosition;
+  resolve: (node: unknown) => Node | null;
+}
+
+function parseCase(item: Node | null, reader: CaseReader): RuleTestCase | undefined {
+  const { issue, at, resolve } = reader;
   if (!isMap(item)) {
     issue(item, "each case is a map with keys name, event and expect");
     return undefined;
@@ -90,9 +172,9 @@ function parseCase(
   const expectPositions: SourcePosition[] = [];
   let ok = true;
   for (const pair of item.items) {
-    const keyNode = pair.key as Node | null;
+    const keyNode = resolve(pair.key);
     const key = isScalar(keyNode) ? String(keyNode.value) : undefined;
-    const value = pair.value as Node | null;
+    const value = resolve(pair.value);
     if (key === "name") {
       if (isScalar(value) && value.value !== null && String(value.value).trim() !== "")
         name = String(value.value);
@@ -101,7 +183,7 @@ function parseCase(
         ok = false;
       }
     } else if (key === "event") {
-      event = parseEvent(value ?? keyNode, issue);
+      event = parseEvent(value ?? keyNode, reader);
       if (!event) ok = false;
     } else if (key === "expect") {
       if (!isSeq(value)) {
@@ -110,7 +192,7 @@ function parseCase(
         continue;
       }
       expect = [];
-      for (const entry of value.items as (Node | null)[]) {
+      for (const entry of value.items.map(resolve)) {
         if (!isScalar(entry) || typeof entry.value !== "string" || entry.value.trim() === "") {
           issue(entry ?? value, "each expected rule is a rule name (a string)");
           ok = false;
@@ -128,7 +210,10 @@ function parseCase(
     }
   }
   for (const required of CASE_KEYS) {
-    const present = item.items.some((pair) => isScalar(pair.key) && pair.key.value === required);
+    const present = item.items.some((pair) => {
+      const key = resolve(pair.key);
+      return isScalar(key) && key.value === required;
+    });
     if (!present) {
       issue(item, `case${name ? ` "${name}"` : ""} has no "${required}"`);
       ok = false;
@@ -138,7 +223,8 @@ function parseCase(
   return { name, event, expect, position: at(item.range?.[0]), expectPositions };
 }
 
-function parseEvent(node: Node | null, issue: IssueReporter): Record<string, EventValue> | undefined {
+function parseEvent(node: Node | null, reader: CaseReader): Record<string, EventValue> | undefined {
+  const { issue, resolve } = reader;
   if (!isMap(node)) {
     issue(node, "event must be a map of field names to values, e.g. proc.name: bash");
     return undefined;
@@ -146,7 +232,7 @@ function parseEvent(node: Node | null, issue: IssueReporter): Record<string, Eve
   const event: Record<string, EventValue> = {};
   let ok = true;
   for (const pair of node.items) {
-    const keyNode = pair.key as Node | null;
+    const keyNode = resolve(pair.key);
     const field = isScalar(keyNode) ? String(keyNode.value) : "";
     if (!FIELD_KEY.test(field)) {
       issue(
@@ -163,28 +249,26 @@ function parseEvent(node: Node | null, issue: IssueReporter): Record<string, Eve
       ok = false;
       continue;
     }
-    const value = pair.value as Node | null;
+    if (field in event) {
+      issue(keyNode, `${field} is given twice in this event`);
+      ok = false;
+      continue;
+    }
+    const value = resolve(pair.value);
     if (isSeq(value)) {
       const values: string[] = [];
-      for (const entry of value.items as (Node | null)[]) {
+      for (const entry of value.items.map(resolve)) {
         const text = isScalar(entry) ? scalarText(entry) : undefined;
         if (text === undefined) {
           issue(entry ?? value, `${field}: list elements must be single values`);
           ok = false;
-        } else values.push(text);
+        } else if (!valueFits(field, resolved.field, text, entry, issue)) ok = false;
+        else values.push(text);
       }
       event[field] = values;
       continue;
     }
     const text = isScalar(value) ? scalarText(value) : undefined;
-    if ((field === "evt.type" || field === "syscall.type") && text !== undefined && !isEventType(text)) {
-      issue(
-        value,
-        `${field}: unknown event type "${text}"; use a Falco event or syscall name such as execve, openat, connect`,
-      );
-      ok = false;
-      continue;
-    }
     if (text === undefined) {
       issue(
         value ?? keyNode,
@@ -193,9 +277,34 @@ function parseEvent(node: Node | null, issue: IssueReporter): Record<string, Eve
       ok = false;
       continue;
     }
+    if (!valueFits(field, resolved.field, text, value, issue)) {
+      ok = false;
+      continue;
+    }
     event[field] = text;
   }
   return ok ? event : undefined;
+}
+
+/** Checks one value against the field's type in the catalog, as the validator checks rule values. */
+function valueFits(
+  field: string,
+  resolved: ResolvedField,
+  text: string,
+  node: Node | null,
+  issue: IssueReporter,
+): boolean {
+  if ((field === "evt.type" || field === "syscall.type") && !isEventType(text)) {
+    issue(
+      node,
+      `${field}: unknown event type "${text}"; use a Falco event or syscall name such as execve, openat, connect`,
+    );
+    return false;
+  }
+  const problem = eventValueProblem(resolved.type, text);
+  if (problem === undefined) return true;
+  issue(node, `${field}: "${text}" cannot be its value: ${field} ${problem}`);
+  return false;
 }
 
 /** The scalar as Falco sees it: plain scalars keep their source text, quoted ones their string value. */
@@ -205,53 +314,53 @@ function scalarText(scalar: Scalar): string | undefined {
   return String(scalar.value);
 }
 
-/** Case files given as files or folders; a folder gives the .yaml/.yml files directly in it, sorted by name. */
+/** Case files given as files or folders; a folder gives its .yaml/.yml files as Falco reads a rules folder. */
 export function collectCaseFiles(paths: readonly string[]): { files: string[]; issues: CaseIssue[] } {
   const files: string[] = [];
   const issues: CaseIssue[] = [];
   for (const given of paths) {
-    let stats;
+    let listing;
     try {
-      stats = statSync(given);
+      listing = listRulesPath(given);
     } catch {
       issues.push({ file: given, line: 0, col: 0, message: "no such file or folder" });
       continue;
     }
-    if (stats.isDirectory()) {
-      const found = walk(given);
-      if (found.length === 0) {
-        issues.push({ file: given, line: 0, col: 0, message: "folder holds no .yaml or .yml case file" });
-      }
-      files.push(...found);
-    } else files.push(given);
+    if (listing.files.length === 0) {
+      issues.push({ file: given, line: 0, col: 0, message: "folder holds no .yaml or .yml case file" });
+    }
+    files.push(...listing.files);
   }
   return { files, issues };
-}
-
-/** Case files directly in a folder (not in subfolders, which may hold fixtures), sorted by name. */
-function walk(folder: string): string[] {
-  return readdirSync(folder, { withFileTypes: true })
-    .filter((entry) => entry.isFile() && CASE_EXTENSIONS.includes(path.extname(entry.name)))
-    .map((entry) => entry.name)
-    .sort()
-    .map((name) => path.join(folder, name));
 }
 
 /** Reads every case file under the given paths. */
 export function loadCases(paths: readonly string[]): LoadedCases {
   const { files, issues } = collectCaseFiles(paths);
   const cases: RuleTestCase[] = [];
+  const names = new Map<string, SourcePosition>();
   for (const file of files) {
     let text: string;
     try {
-      text = readFileSync(file, "utf8");
+      text = readRulesText(file);
     } catch (error) {
-      issues.push({ file, line: 0, col: 0, message: error instanceof Error ? error.message : String(error) });
+      if (!(error instanceof RulesFileError)) throw error;
+      issues.push({
+        file,
+        line: error.position?.line ?? 0,
+        col: error.position?.col ?? 0,
+        message: error.reason,
+      });
       continue;
     }
     const parsed = parseCases(text, file);
     cases.push(...parsed.cases);
-    issues.push(...parsed.issues);
+    // parseCases reports a name used twice in the file; this, a name an earlier file used.
+    const inFile = new Set<string>();
+    const firstUses = parsed.cases.filter(
+      (testCase) => !inFile.has(testCase.name) && inFile.add(testCase.name),
+    );
+    issues.push(...parsed.issues, ...duplicateNames(firstUses, names));
   }
   return { cases, issues, files };
 }

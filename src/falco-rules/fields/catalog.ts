@@ -2,6 +2,7 @@
  * The Falco 0.44.1 field catalog in our compact form (`catalog.generated.ts`) and the field-name
  * resolution rules of libs 0.25.4: longest known prefix, dot arguments, bracket arguments.
  */
+import { isIPv4, isIPv6 } from "node:net";
 import { EVENT_NAMES, EVENT_PARAM_NAMES, EVENT_TYPE_VALUES, FIELD_ROWS } from "./catalog.generated.ts";
 
 export type FieldType =
@@ -253,4 +254,47 @@ export function operatorAllowed(operator: string, type: FieldType, isList: boole
 
 export function isEventType(value: string): boolean {
   return EVENT_TYPES.has(value);
+}
+
+/** Inclusive ranges of the integer types, as libs stores them. */
+const INTEGER_RANGES: Partial<Record<FieldType, readonly [bigint, bigint, string]>> = {
+  UINT64: [0n, 2n ** 64n - 1n, "a whole number from 0 to 18446744073709551615"],
+  UINT32: [0n, 2n ** 32n - 1n, "a whole number from 0 to 4294967295"],
+  INT64: [-(2n ** 63n), 2n ** 63n - 1n, "a whole number (64-bit signed), e.g. -1 or 42"],
+  INT32: [-(2n ** 31n), 2n ** 31n - 1n, "a whole number (32-bit signed)"],
+  INT16: [-(2n ** 15n), 2n ** 15n - 1n, "a whole number from -32768 to 32767"],
+  RELTIME: [0n, 2n ** 64n - 1n, "a duration in nanoseconds (a whole number)"],
+  ABSTIME: [0n, 2n ** 64n - 1n, "a time in nanoseconds since the epoch (a whole number)"],
+  PORT: [0n, 65535n, "a port number from 0 to 65535"],
+};
+const WHOLE_NUMBER = /^[+-]?[0-9]+$/;
+const DECIMAL_NUMBER = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
+
+/**
+ * Why `value` cannot be what Falco extracts for a field of `type` (undefined when it can be): an
+ * event value is data, so a port is a number, a BOOL is true or false, an IPNET field gives an address.
+ */
+export function eventValueProblem(type: FieldType, value: string): string | undefined {
+  const range = INTEGER_RANGES[type];
+  if (range) {
+    const [min, max, wanted] = range;
+    if (WHOLE_NUMBER.test(value)) {
+      const number = BigInt(value);
+      if (number >= min && number <= max) return undefined;
+    }
+    return `is ${type}, ${wanted}`;
+  }
+  switch (type) {
+    case "DOUBLE":
+      return DECIMAL_NUMBER.test(value) ? undefined : "is DOUBLE, a number";
+    case "BOOL":
+      return value === "true" || value === "false" ? undefined : "is BOOL, true or false";
+    case "IPADDR":
+    case "IPNET":
+      return isIPv4(value) || isIPv6(value)
+        ? undefined
+        : `is ${type}: an event gives an IPv4 or IPv6 address, e.g. 10.0.0.1`;
+    default:
+      return undefined;
+  }
 }

@@ -154,11 +154,16 @@ export function literalValues(right: RightValue): string[] | undefined {
 }
 
 export class ConditionSyntaxError extends Error {
-  constructor(
-    message: string,
-    readonly offset: number,
-  ) {
+  readonly offset: number;
+
+  constructor(message: string, offset: number) {
+    // A rejected condition is an answer, not a bug: capturing a stack trace would cost as much as
+    // the parse, and the parser also throws these while backtracking.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = stackTraceLimit;
+    this.offset = offset;
     this.name = "ConditionSyntaxError";
   }
 }

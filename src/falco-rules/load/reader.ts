@@ -16,7 +16,8 @@ import {
   type Scalar,
   type YAMLMap,
 } from "yaml";
-import type { ErrorCode, WarningCode } from "./findings.ts";
+import type { ErrorCode, WarningCode } from "../findings.ts";
+import { withoutByteOrderMark } from "./files.ts";
 import { ScalarSource, type SourceFile, type SourceFiles } from "./located-text.ts";
 
 /** Thrown for an error that stops the current item; `at` is a global offset. */
@@ -230,9 +231,10 @@ export function readYamlItems(
   sink: ReaderSink,
 ): ParsedFile {
   const lineCounter = new LineCounter();
-  const file = sources.add(path, text, lineCounter);
+  // Columns as an editor shows them: the byte-order mark is not a column.
+  const file = sources.add(path, withoutByteOrderMark(text), lineCounter);
   const items: ItemMap[] = [];
-  const docs = parseAllDocuments(text, {
+  const docs = parseAllDocuments(file.text, {
     lineCounter,
     schema: "failsafe",
     uniqueKeys: false,

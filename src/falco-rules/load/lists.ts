@@ -1,0 +1,125 @@
+/**
+ * Lists at compile time (`F:userspace/engine/rule_loader_compiler.cpp:182-324`): lists of lists
+ * expand from earlier lists, and every list name in a condition is replaced, as text, by its items.
+ */
+import type { ListInfo } from "./collect.ts";
+import type { LocatedText } from "./located-text.ts";
+
+const LIST_BLANKS = " \t\n\r";
+const LIST_DELIMS = " \t\n\r(),=";
+
+/** Falco's `quote_item`: quoted only when it holds a space and is not quoted already. */
+export function quoteItem(item: string): string {
+  return item.includes(" ") && item[0] !== '"' && item[0] !== "'" ? `"${item}"` : item;
+}
+
+function isDelimiter(char: string | undefined): boolean {
+  return char !== undefined && LIST_DELIMS.includes(char);
+}
+
+/** Lists compiled once for a ruleset; substitutes them into any number of conditions. */
+export class ListSubstitution {
+  /** Items after lists-of-lists expansion, by list name. */
+  readonly items = new Map<string, string[]>();
+  private readonly order = new Map<string, number>();
+  /** Names holding a delimiter can never be a whole token: they are looked for in every text. */
+  private readonly oddNames: string[] = [];
+  private readonly replacements = new Map<string, string>();
+
+  constructor(private readonly lists: readonly ListInfo[]) {
+    const byName = new Map(lists.map((list) => [list.name, list]));
+    lists.forEach((list, position) => {
+      this.order.set(list.name, position);
+      if (list.name.length > 0 && [...list.name].some(isDelimiter)) this.oddNames.push(list.name);
+      const items: string[] = [];
+      for (const item of list.items) {
+        const ref = byName.get(item);
+        // Only a list defined earlier expands; a later one stays a literal item.
+        if (ref && ref.index < list.visibility) {
+          ref.used = true;
+          items.push(...ref.items);
+        } else items.push(item);
+      }
+      this.items.set(list.name, items);
+      this.replacements.set(list.name, items.map(quoteItem).join(", "));
+    });
+  }
+
+  /**
+   * Falco's `resolve_list` over every list in definition order, keeping positions. Only the lists
+   * whose name occurs in the text (or in items substituted before them) are scanned, so the cost
+   * follows the text, not the number of lists.
+   */
+  substitute(text: LocatedText): LocatedText {
+    const pending = new Set<number>();
+    const queue: number[] = [];
+    const enqueue = (name: string, after: number): void => {
+      const position = this.order.get(name);
+      if (position !== undefined && position > after && !pending.has(position)) {
+        pending.add(position);
+        queue.push(position);
+      }
+    };
+    for (const token of tokens(text.text)) enqueue(token, -1);
+    for (const name of this.oddNames) enqueue(name, -1);
+    let result = text;
+    while (queue.length > 0) {
+      queue.sort((a, b) => a - b);
+      const position = queue.shift() as number;
+      pending.delete(position);
+      const list = this.lists[position] as ListInfo;
+      const replaced = this.substituteOne(result, list);
+      if (replaced === result) continue;
+      result = replaced;
+      // Substituted items may name later lists, which Falco's later passes then replace.
+      for (const token of this.replacementTokens(list.name)) enqueue(token, position);
+    }
+    return result;
+  }
+
+  private readonly tokensOfReplacement = new Map<string, string[]>();
+
+  private replacementTokens(name: string): string[] {
+    let found = this.tokensOfReplacement.get(name);
+    if (!found) {
+      found = tokens(this.replacements.get(name) ?? "");
+      this.tokensOfReplacement.set(name, found);
+    }
+    return found;
+  }
+
+  private substituteOne(text: LocatedText, list: ListInfo): LocatedText {
+    const name = list.name;
+    const sub = this.replacements.get(name) ?? "";
+    let result = text;
+    let cnd = result.text;
+    let start = cnd.indexOf(name);
+    while (start !== -1) {
+      let end = start + name.length;
+      if ((start === 0 || isDelimiter(cnd[start - 1])) && (end >= cnd.length || isDelimiter(cnd[end]))) {
+        const anchor = result.globalOffset(start);
+        while (start > 0 && LIST_BLANKS.includes(cnd[start - 1] as string)) start--;
+        while (end < cnd.length && LIST_BLANKS.includes(cnd[end] as string)) end++;
+        if (sub === "") {
+          // An empty list takes one neighbouring comma with it.
+          if (start > 0 && cnd[start - 1] === ",") start--;
+          else if (end < cnd.length && cnd[end] === ",") end++;
+        }
+        const insert = (start > 0 ? " " : "") + sub + " ";
+        result = result.replace(start, end, insert, anchor);
+        cnd = result.text;
+        start += sub.length + 1;
+        list.used = true;
+      }
+      start = cnd.indexOf(name, start + 1);
+    }
+    return result;
+  }
+}
+
+const TOKEN = /[^ \t\n\r(),=]+/g;
+
+/** The maximal runs of non-delimiter characters: the only places a list name can be replaced. */
+function tokens(text: string): string[] {
+  return text.match(TOKEN) ?? [];
+}
