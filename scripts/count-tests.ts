@@ -105,8 +105,9 @@ function main(args: readonly string[]): number {
   const files =
     positionals.length > 0
       ? positionals.map((file) => path.resolve(file))
-      : readdirSync(testDir)
-          .filter((name) => name.endsWith(".test.ts"))
+      : readdirSync(testDir, { recursive: true, encoding: "utf8" })
+          // The test command runs test/*/*.test.ts; fixtures are projects of their own.
+          .filter((name) => name.endsWith(".test.ts") && name.split(path.sep).length === 2)
           .sort()
           .map((name) => path.join(testDir, name));
   const defined = new Map(files.map((file) => [file, countDefinedTests(readFileSync(file, "utf8"), file)]));

@@ -4,7 +4,7 @@
  *
  *   npx tsx scripts/gen-outputs-args.ts      (npm run gen:outputs-args)
  *
- * `test/outputs-args.test.ts` regenerates the file in memory and fails when the committed one differs.
+ * `test/outputs/outputs-args.test.ts` regenerates the file in memory and fails when the committed one differs.
  */
 import { writeFileSync } from "node:fs";
 import path from "node:path";

@@ -1,0 +1,115 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { natsFeed } from "../../src/events/nats.ts";
+import { logFeed, type LogLineSource } from "../../src/events/log-feed.ts";
+import { FeedUnavailableError } from "../../src/events/feed.ts";
+import { natsSubject } from "../../src/events/subject.ts";
+import { runDemoScenario } from "../../src/demo/runner.ts";
+import { DEMO_KNOWN_OUTPUTS, NGINX_WRITE_RULE, TERMINAL_SHELL_RULE } from "../../src/demo/scenario.ts";
+import { FakeCluster, readyPod } from "../helpers/demo-fakes.ts";
+import { freePort, startNatsServer, type NatsServer } from "../helpers/nats-server.ts";
+import { payloadLike, tutorialLogLines } from "../helpers/falco-events.ts";
+
+describe("demo waiting on NATS (real nats-server)", () => {
+  let server: NatsServer;
+  let publisher: NatsConnection;
+  before(async () => {
+    server = await startNatsServer();
+    publisher = await connect({ servers: server.url });
+  });
+  after(async () => {
+    await publisher?.close();
+    await server?.stop();
+  });
+  it("matches the detections falcosidekick publishes, ignoring other pods' events", async () => {
+    const target = { namespace: "demo", pod: "www", container: "www" };
+    const cluster = new FakeCluster(readyPod, async (step) => {
+      // What falcosidekick would publish after Falco saw the trigger, plus noise from another pod.
+      const common = { namespace: "demo", pod: "www", container: "www", time: new Date() };
+      const noise = payloadLike({ ...common, pod: "api", cmdline: "sh" });
+      publisher.publish(natsSubject("Notice", TERMINAL_SHELL_RULE), JSON.stringify(noise));
+      const payload =
+        step.id === "html-write"
+          ? payloadLike({ ...common, rule: NGINX_WRITE_RULE, priority: "Warning", cmdline: "sh -c echo" })
+          : payloadLike({ ...common, cmdline: step.id === "shell-command" ? "sh -c ls /" : "sh" });
+      publisher.publish(
+        natsSubject(payload.priority as "Notice" | "Warning", String(payload.rule)),
+        JSON.stringify(payload),
+      );
+      await publisher.flush();
+    });
+    const report = await runDemoScenario({
+      cluster,
+      feed: natsFeed({ url: server.url }),
+      target,
+      timeoutMs: 5000,
+      progress: () => undefined,
+    });
+    assert.equal(report.ok, true, JSON.stringify(report.results.map((result) => result.origin)));
+    assert.deepEqual(
+      report.results.map((result) => [result.origin, result.event?.outputFields["k8s.pod.name"]]),
+      [
+        ["falco.notice.terminal_shell_in_container", "www"],
+        ["falco.notice.terminal_shell_in_container", "www"],
+        ["falco.warning.write_inside_nginx_html_folder", "www"],
+      ],
+    );
+  });
+
+  it("fails before triggering when NATS cannot be reached", async () => {
+    const port = await freePort();
+    const cluster = new FakeCluster(readyPod, () => undefined);
+    await assert.rejects(
+      runDemoScenario({
+        cluster,
+        feed: natsFeed({ url: `nats://127.0.0.1:${port}`, connectTimeoutMs: 1000 }),
+        target: { namespace: "demo", pod: "www", container: "www" },
+        timeoutMs: 1000,
+        progress: () => undefined,
+      }),
+      FeedUnavailableError,
+    );
+    assert.deepEqual(cluster.executed, []);
+  });
+});
+
+describe("demo waiting on the Falco logs", () => {
+  it("recognises the tutorial's real log line as the shell-command detection", async () => {
+    // The tutorial ran `kubectl exec -it www -- sh -c "ls /"` in pod default/www; Falco logged this line.
+    const [tutorialLine] = tutorialLogLines();
+    const day = "2025-01-06";
+    const triggeredAt = Date.parse(`${day}T11:09:37.000Z`);
+    let clock = triggeredAt;
+    let emit: (origin: string, line: string) => void = () => undefined;
+    const source: LogLineSource = {
+      description: "fake Falco pod logs",
+      async start(onLine) {
+        emit = onLine;
+      },
+      async stop() {},
+    };
+    const cluster = new FakeCluster(readyPod, (step) => {
+      if (step.id !== "shell-command") return;
+      clock += 800;
+      emit("falco-x1", "Thu Jan  6 11:09:30 2025: Falco initialized with configuration files:");
+      emit("falco-x1", `${day}T11:09:37.500000000Z ${tutorialLine}`);
+    });
+    const report = await runDemoScenario({
+      cluster,
+      feed: logFeed(source, { knownOutputs: DEMO_KNOWN_OUTPUTS }),
+      target: { namespace: "default", pod: "www", container: "www" },
+      timeoutMs: 30,
+      progress: () => undefined,
+      now: () => clock,
+    });
+    const [shellCommand, interactive, write] = report.results;
+    assert.equal(shellCommand.event?.rule, TERMINAL_SHELL_RULE);
+    assert.equal(shellCommand.origin, "falco-x1");
+    assert.equal(shellCommand.latencyMs, 800);
+    assert.equal(report.channel, "logs");
+    assert.equal(interactive.event, undefined);
+    assert.equal(write.event, undefined);
+    assert.equal(report.ok, false);
+  });
+});

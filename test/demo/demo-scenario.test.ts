@@ -1,0 +1,253 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { eventFromJson } from "../../src/events/model.ts";
+import { matchesDetection, type DemoTarget } from "../../src/demo/match.ts";
+import { DemoPodNotReadyError, runDemoScenario, type DemoRunOptions } from "../../src/demo/runner.ts";
+import {
+  EXPECTED_DETECTIONS,
+  NGINX_WRITE_RULE,
+  TERMINAL_SHELL_RULE,
+  type TriggerStep,
+} from "../../src/demo/scenario.ts";
+import { formatDemoTable, formatMissing, formatVerdict } from "../../src/demo/report.ts";
+import { FakeCluster, FakeFeed, ManualClock, readyPod } from "../helpers/demo-fakes.ts";
+import { payloadLike } from "../helpers/falco-events.ts";
+
+const target: DemoTarget = { namespace: "demo", pod: "www", container: "www" };
+const T0 = Date.parse("2026-11-26T20:00:00Z");
+
+/** The detection Falco raises for each trigger, in the demo pod. */
+function detectionFor(step: TriggerStep, at: number, changes: Parameters<typeof payloadLike>[0] = {}) {
+  const common = { namespace: "demo", pod: "www", container: "www", time: new Date(at) };
+  if (step.id === "html-write") {
+    return eventFromJson(
+      payloadLike({
+        ...common,
+        rule: NGINX_WRITE_RULE,
+        priority: "Warning",
+        cmdline: "sh -c echo",
+        ...changes,
+      }),
+    );
+  }
+  const cmdline = step.id === "shell-command" ? "sh -c ls /" : "sh";
+  return eventFromJson(
+    payloadLike({ ...common, rule: TERMINAL_SHELL_RULE, priority: "Notice", cmdline, ...changes }),
+  );
+}
+
+function scenario(
+  overrides: Partial<DemoRunOptions> & { feed: FakeFeed; cluster: FakeCluster; clock: ManualClock },
+) {
+  const progress: string[] = [];
+  const run = runDemoScenario({
+    target,
+    timeoutMs: 2000,
+    progress: (line) => progress.push(line),
+    now: overrides.clock.now,
+    ...overrides,
+  });
+  return { run, progress };
+}
+
+describe("demo scenario", () => {
+  it("runs the three triggers in order and reports each detection with its latency", async () => {
+    const clock = new ManualClock(T0);
+    const feed = new FakeFeed();
+    const cluster = new FakeCluster(readyPod, (step) => {
+      clock.advance(200); // the exec takes 200 ms
+      const seenAt = clock.time - 100;
+      clock.advance(step.id === "html-write" ? 1300 : 300); // delivery delay
+      feed.sink?.event(detectionFor(step, seenAt), `falco.x.${step.id}`);
+    });
+    const { run, progress } = scenario({ feed, cluster, clock });
+    const report = await run;
+    assert.equal(report.ok, true);
+    assert.deepEqual(cluster.executed, ["shell-command", "interactive-shell", "html-write"]);
+    assert.deepEqual(
+      report.results.map((result) => [result.expected.rule, result.step.id, result.latencyMs, result.origin]),
+      [
+        [TERMINAL_SHELL_RULE, "shell-command", 500, "falco.x.shell-command"],
+        [TERMINAL_SHELL_RULE, "interactive-shell", 500, "falco.x.interactive-shell"],
+        [NGINX_WRITE_RULE, "html-write", 1500, "falco.x.html-write"],
+      ],
+    );
+    assert.ok(feed.started && feed.stopped);
+    assert.equal(progress[0], "demo pod demo/www is ready");
+    assert.ok(
+      progress.includes("trigger 3/3: append to /usr/share/nginx/html/index.html"),
+      progress.join("\n"),
+    );
+    assert.ok(
+      progress.some((line) => /detected "Write inside nginx html folder" .* via nats after 1\.5s/.test(line)),
+    );
+
+    const table = formatDemoTable(report).split("\n");
+    assert.match(table[0], /^STEP +RULE +PRIORITY +CHANNEL +LATENCY$/);
+    assert.match(
+      table[1],
+      /^sh -c "ls \/" with a terminal +Terminal shell in container +Notice +nats +0\.5s$/,
+    );
+    assert.match(table[3], /Write inside nginx html folder +Warning +nats +1\.5s$/);
+    assert.equal(formatVerdict(report), "all 3 expected detections arrived via nats");
+    assert.deepEqual(formatMissing(report), []);
+  });
+
+  it("names a missing detection and what to check at the timeout", async () => {
+    const clock = new ManualClock(T0);
+    const feed = new FakeFeed();
+    const cluster = new FakeCluster(readyPod, (step) => {
+      if (step.id !== "html-write") feed.sink?.event(detectionFor(step, clock.time), "falco.x");
+    });
+    const { run, progress } = scenario({ feed, cluster, clock, timeoutMs: 50 });
+    const report = await run;
+    assert.equal(report.ok, false);
+    assert.equal(report.results[2].event, undefined);
+    assert.match(
+      formatDemoTable(report).split("\n")[3],
+      /Write inside nginx html folder +Warning +nats +MISSING$/,
+    );
+    assert.equal(formatVerdict(report), "1 of 3 expected detections missing after 0.1s");
+    const missing = formatMissing(report, {
+      falcoNamespace: "falco",
+      falcoLabelSelector: "app=falco",
+      falcoContainer: "falco",
+    });
+    assert.match(
+      missing[0],
+      /^missing: "Write inside nginx html folder" \(Warning\) after append to \/usr\/share\/nginx\/html\/index\.html$/,
+    );
+    assert.ok(missing.some((line) => line.includes("rules/nginx-html-write.yaml")));
+    assert.ok(missing.some((line) => line.includes("nats output with minimumpriority at or below warning")));
+    assert.ok(
+      missing.some((line) =>
+        line.includes(
+          'kubectl -n falco logs -l app=falco -c falco --since=10m | grep "Write inside nginx html folder"',
+        ),
+      ),
+    );
+    assert.ok(
+      progress.some((line) => line.startsWith('waiting up to 0.1s for: "Write inside nginx html folder"')),
+    );
+  });
+
+  it("ignores detections from other pods, from before the trigger, and of the other shell step", () => {
+    const [shellCommand, interactive] = EXPECTED_DETECTIONS;
+    const triggeredAt = T0;
+    const skew = 10_000;
+    const step = { id: "shell-command", title: "", command: [] } as const;
+    assert.equal(matchesDetection(detectionFor(step, T0 + 5), shellCommand, target, triggeredAt, skew), true);
+    assert.equal(
+      matchesDetection(detectionFor(step, T0 - 5000), shellCommand, target, triggeredAt, skew),
+      true,
+      "within skew",
+    );
+    assert.equal(
+      matchesDetection(detectionFor(step, T0 - 60_000), shellCommand, target, triggeredAt, skew),
+      false,
+      "old event",
+    );
+    assert.equal(
+      matchesDetection(detectionFor(step, T0, { pod: "other" }), shellCommand, target, triggeredAt, skew),
+      false,
+    );
+    assert.equal(
+      matchesDetection(
+        detectionFor(step, T0, { namespace: "prod" }),
+        shellCommand,
+        target,
+        triggeredAt,
+        skew,
+      ),
+      false,
+    );
+    assert.equal(
+      matchesDetection(detectionFor(step, T0), interactive, target, triggeredAt, skew),
+      false,
+      "sh -c ls / is not the interactive sh",
+    );
+  });
+
+  it("falls back to the container id when the event names no pod", () => {
+    const event = eventFromJson(payloadLike({ time: new Date(T0), cmdline: "sh -c ls /" }));
+    delete event.outputFields["k8s.pod.name"];
+    delete event.outputFields["k8s.ns.name"];
+    const [shellCommand] = EXPECTED_DETECTIONS;
+    const withIds = { ...target, containerIds: ["containerd://85510af8dfe0123456"] };
+    assert.equal(matchesDetection(event, shellCommand, withIds, T0, 0), true);
+    assert.equal(
+      matchesDetection(
+        event,
+        shellCommand,
+        { ...target, containerIds: ["containerd://aaaaaaaaaaaa"] },
+        T0,
+        0,
+      ),
+      false,
+    );
+  });
+
+  it("stops before triggering anything when the demo pod is not ready", async () => {
+    const feed = new FakeFeed();
+    const cluster = new FakeCluster(
+      {
+        exists: true,
+        ready: false,
+        phase: "Pending",
+        reason: "container www waiting: ImagePullBackOff",
+        containerIds: [],
+      },
+      () => undefined,
+    );
+    await assert.rejects(scenario({ feed, cluster, clock: new ManualClock(T0) }).run, (error: unknown) => {
+      assert.ok(error instanceof DemoPodNotReadyError);
+      assert.equal(
+        error.message,
+        "demo pod demo/www is not ready (phase Pending, container www waiting: ImagePullBackOff). Check: kubectl -n demo describe pod www",
+      );
+      return true;
+    });
+    assert.deepEqual(cluster.executed, []);
+    assert.equal(feed.started, false);
+
+    const gone = new FakeCluster({ exists: false, ready: false, containerIds: [] }, () => undefined);
+    await assert.rejects(
+      scenario({ feed, cluster: gone, clock: new ManualClock(T0) }).run,
+      /demo pod demo\/www does not exist: is the demo enabled/,
+    );
+  });
+
+  it("reports a failed trigger and a broken channel", async () => {
+    const clock = new ManualClock(T0);
+    const feed = new FakeFeed();
+    const cluster = new FakeCluster(readyPod, (step) => {
+      if (step.id === "shell-command")
+        return { ok: false, exitCode: 126, message: "command terminated with exit code 126" };
+      if (step.id === "html-write") feed.sink?.failed(new Error("NATS connection closed"));
+      return undefined;
+    });
+    const report = await scenario({ feed, cluster, clock, timeoutMs: 5000 }).run;
+    assert.equal(report.ok, false);
+    assert.equal(report.feedFailure, "NATS connection closed");
+    const missing = formatMissing(report).join("\n");
+    assert.match(missing, /the trigger itself failed \(command terminated with exit code 126\)/);
+    assert.match(missing, /the nats channel failed while waiting: NATS connection closed/);
+  });
+});
+
+describe("demo progress while the channel is in trouble", () => {
+  it("shows the feed's reconnecting and retrying notices among the progress lines", async () => {
+    const feed = new FakeFeed();
+    const progress: string[] = [];
+    const cluster = new FakeCluster(readyPod, (step) => {
+      if (step.id === "shell-command")
+        feed.sink?.status?.("lost the connection to NATS at nats://***@x:4222: reconnecting");
+      return undefined;
+    });
+    await runDemoScenario({ cluster, feed, target, timeoutMs: 20, progress: (line) => progress.push(line) });
+    assert.ok(
+      progress.includes("lost the connection to NATS at nats://***@x:4222: reconnecting"),
+      progress.join("\n"),
+    );
+  });
+});

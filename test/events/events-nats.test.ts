@@ -1,0 +1,201 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { natsFeed } from "../../src/events/nats.ts";
+import { FeedUnavailableError } from "../../src/events/feed.ts";
+import { natsSubject } from "../../src/events/subject.ts";
+import type { FalcoEvent } from "../../src/events/model.ts";
+import { freePort, startNatsServer, type NatsServer } from "../helpers/nats-server.ts";
+import { payloadLike, seedPayload } from "../helpers/falco-events.ts";
+import { hasStackTrace, runCommand } from "../helpers/cli-in-process.ts";
+import { registerEventsCommand } from "../../src/cli/events.ts";
+
+const runCli = (args: string[]) => runCommand(registerEventsCommand, args);
+
+let server: NatsServer;
+let publisher: NatsConnection;
+
+before(async () => {
+  server = await startNatsServer();
+  publisher = await connect({ servers: server.url });
+});
+
+after(async () => {
+  await publisher?.close();
+  await server?.stop();
+});
+
+/** Publishes as falcosidekick does: the payload's JSON on falco.<priority>.<rule slug>. */
+async function publishLikeSidekick(payload: Record<string, unknown>): Promise<string> {
+  const subject = natsSubject(String(payload.priority) as FalcoEvent["priority"], String(payload.rule));
+  publisher.publish(subject, JSON.stringify(payload));
+  await publisher.flush();
+  return subject;
+}
+
+describe("NATS feed against a real nats-server", () => {
+  it("receives falcosidekick payloads on falco.> and reports malformed ones with their subject", async () => {
+    const feed = natsFeed({ url: server.url });
+    const received: [FalcoEvent, string][] = [];
+    const problems: string[] = [];
+    let resolveAll: () => void = () => undefined;
+    const allArrived = new Promise<void>((resolve) => {
+      resolveAll = resolve;
+    });
+    await feed.start({
+      event(event, origin) {
+        received.push([event, origin]);
+        if (received.length === 2 && problems.length === 1) resolveAll();
+      },
+      problem(message) {
+        problems.push(message);
+        if (received.length === 2) resolveAll();
+      },
+      failed: (error) => assert.fail(error),
+    });
+    const first = await publishLikeSidekick(seedPayload());
+    publisher.publish("falco.warning.broken", '{"rule": ');
+    const second = await publishLikeSidekick(
+      payloadLike({ rule: "Write inside nginx html folder", priority: "Warning", pod: "www" }),
+    );
+    await allArrived;
+    await feed.stop();
+    assert.equal(first, "falco.notice.terminal_shell_in_container");
+    assert.equal(second, "falco.warning.write_inside_nginx_html_folder");
+    assert.deepEqual(
+      received.map(([event, subject]) => [event.rule, event.priority, subject]),
+      [
+        ["Terminal shell in container", "Notice", first],
+        ["Write inside nginx html folder", "Warning", second],
+      ],
+    );
+    assert.match(problems[0], /^falco\.warning\.broken: payload is not JSON/);
+  });
+
+  it("fails clearly when no server listens", async () => {
+    const port = await freePort();
+    const feed = natsFeed({ url: `nats://127.0.0.1:${port}`, connectTimeoutMs: 2000 });
+    await assert.rejects(
+      feed.start({ event() {}, problem() {}, failed() {} }),
+      (error: unknown) =>
+        error instanceof FeedUnavailableError &&
+        error.message.startsWith(`cannot reach NATS at nats://127.0.0.1:${port}`),
+    );
+  });
+
+  it("rejects URLs and subjects that cannot work", () => {
+    assert.throws(() => natsFeed({ url: "http://127.0.0.1:4222" }), /not a NATS URL/);
+    assert.throws(() => natsFeed({ url: server.url, subject: "falco.>.x" }), /bad NATS subject/);
+  });
+});
+
+describe("falco-stack events --nats", () => {
+  it("prints each event as falcosidekick sent it with --json and stops at --count (exit 0)", async () => {
+    const run = runCli(["events", "--nats", server.url, "--json", "--count", "2"]);
+    await run.stderrMatches(/following nats:/);
+    const sent = [
+      seedPayload(),
+      payloadLike({
+        rule: "Write inside nginx html folder",
+        priority: "Warning",
+        uuid: "0b1c2d3e-0000-4000-8000-000000000001",
+      }),
+    ];
+    for (const payload of sent) await publishLikeSidekick(payload);
+    const result = await run.done;
+    assert.equal(result.code, 0, result.stderr);
+    const lines = result.stdout.trim().split("\n");
+    assert.deepEqual(
+      lines.map((line) => JSON.parse(line) as unknown),
+      sent,
+    );
+  });
+
+  it("prints readable lines and filters by --priority", async () => {
+    const run = runCli(["events", "--nats", server.url, "--count", "1", "--priority", "warning"]);
+    await run.stderrMatches(/following nats:/);
+    await publishLikeSidekick(seedPayload()); // Notice: below the filter
+    await publishLikeSidekick(
+      payloadLike({
+        rule: "Write inside nginx html folder",
+        priority: "Warning",
+        namespace: "demo",
+        cmdline: "sh -c echo hi",
+      }),
+    );
+    const result = await run.done;
+    assert.equal(result.code, 0, result.stderr);
+    const lines = result.stdout.trim().split("\n");
+    assert.equal(lines.length, 1);
+    assert.match(lines[0], /Warning +Write inside nginx html folder {2}pod=demo\/www/);
+    assert.match(lines[0], /cmd="sh -c echo hi"/);
+  });
+
+  it("exits 1 naming the shortfall when --timeout comes before --count", async () => {
+    const result = await runCli(["events", "--nats", server.url, "--count", "3", "--timeout", "0.5"]).done;
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /timeout after 0\.5s: got 0 of 3 event\(s\)/);
+  });
+
+  it("exits 2 with a one-line reason when the server cannot be reached or the arguments are wrong", async () => {
+    const port = await freePort();
+    const cases: [string[], RegExp][] = [
+      [
+        ["events", "--nats", `nats://127.0.0.1:${port}`, "--count", "1"],
+        /cannot reach NATS at nats:\/\/127\.0\.0\.1:\d+/,
+      ],
+      [["events", "--nats", server.url, "--ui", "http://127.0.0.1:1"], /--nats and --ui exclude each other/],
+      [
+        ["events", "--nats", server.url, "--count", "two"],
+        /--count must be a whole number above 0, got "two"/,
+      ],
+      [["events"], /no event source: use --nats URL/],
+      [["events", "--nats", server.url, "--priority", "loud"], /--priority/],
+      [
+        ["events", "--nats", server.url, "--user", "admin"],
+        /--user, --password and --password-file belong to --ui/,
+      ],
+    ];
+    const results = await Promise.all(cases.map(([args]) => runCli(args).done));
+    results.forEach((result, index) => {
+      assert.equal(result.code, 2, `${cases[index][0].join(" ")}: ${result.stderr}`);
+      assert.match(result.stderr, cases[index][1]);
+      assert.ok(!hasStackTrace(result.stderr), result.stderr);
+    });
+  });
+});
+
+describe("falco-stack events as a separate process", () => {
+  it("exits by itself after --count, releasing the NATS connection", async () => {
+    const { spawn } = await import("node:child_process");
+    const path = await import("node:path");
+    const { projectRoot } = await import("../helpers/shared.ts");
+    const child = spawn(
+      process.execPath,
+      [
+        path.join(projectRoot, "bin", "falco-stack.cjs"),
+        "events",
+        "--nats",
+        server.url,
+        "--count",
+        "1",
+        "--json",
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    const following = new Promise<void>((resolve) => {
+      child.stderr.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes("following nats:")) resolve();
+      });
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    await Promise.race([following, exited]);
+    await publishLikeSidekick(seedPayload());
+    assert.equal(await exited, 0, stderr);
+    assert.deepEqual(JSON.parse(stdout), seedPayload());
+  });
+});
