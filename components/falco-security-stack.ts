@@ -12,7 +12,7 @@ import {
   type StackCredentials,
   type StackOutputs,
 } from "../src/stack/plan.ts";
-import { loadedPluginsOf, readValidatedRuleFiles, type RuleFile } from "../src/stack/rule-files.ts";
+import { readValidatedRuleFiles, type RuleFile } from "../src/stack/rule-files.ts";
 import { validateStackSettings, type StackSettings } from "../src/stack/settings.ts";
 import {
   fromConfigError,
@@ -250,7 +250,7 @@ function prepare(args: FalcoSecurityStackArgs, late: PulumiLateValues): Prepared
       settings.rules.files,
       root ?? process.cwd(),
       settings.rules.rulesets,
-      loadedPluginsOf(settings.falco),
+      settings.falco,
     );
     const secretName = tokenizeInputs(existingSecret, late);
     if (secretName !== undefined && typeof secretName !== "string") {

@@ -5,7 +5,7 @@ import { parseStackConfig } from "../src/config/schema.ts";
 import { PROJECT_ROOT } from "../src/config/stack-file.ts";
 import { isUserFacingError } from "../src/errors.ts";
 import { planOutputs } from "../src/outputs/index.ts";
-import { loadedPluginsOf, readValidatedRuleFiles } from "../src/stack/rule-files.ts";
+import { readValidatedRuleFiles } from "../src/stack/rule-files.ts";
 import { rulesSettingsOf } from "../src/stack/settings.ts";
 import { FalcoSecurityStack, type FalcoSecurityStackArgs } from "./falco-security-stack.ts";
 
@@ -52,12 +52,7 @@ export function stackArgsFromConfig(projectRoot: string): FalcoSecurityStackArgs
   const rulesSettings = config?.rules ?? rulesSettingsOf(raw.rules);
   if (issues.failed && rulesSettings) {
     issues.stage(() =>
-      readValidatedRuleFiles(
-        rulesSettings.files,
-        projectRoot,
-        rulesSettings.rulesets,
-        config ? loadedPluginsOf(config.falco) : undefined,
-      ),
+      readValidatedRuleFiles(rulesSettings.files, projectRoot, rulesSettings.rulesets, config?.falco),
     );
   }
   issues.throwIfAny();

@@ -8,7 +8,7 @@ import {
   type StackFileOptions,
 } from "../config/stack-file.ts";
 import { planOutputs, type OutputsPlan } from "../outputs/index.ts";
-import { loadedPluginsOf, readValidatedRuleFiles, type ValidatedRuleFiles } from "../stack/rule-files.ts";
+import { readValidatedRuleFiles, type ValidatedRuleFiles } from "../stack/rule-files.ts";
 import { rulesSettingsOf } from "../stack/settings.ts";
 
 export interface CheckOptions extends StackFileOptions {
@@ -45,12 +45,7 @@ export function checkStackForRender(options: CheckOptions): CheckedStack {
   const rules =
     rulesSettings &&
     issues.stage(() =>
-      readValidatedRuleFiles(
-        rulesSettings.files,
-        projectRoot,
-        rulesSettings.rulesets,
-        config ? loadedPluginsOf(config.falco) : undefined,
-      ),
+      readValidatedRuleFiles(rulesSettings.files, projectRoot, rulesSettings.rulesets, config?.falco),
     );
   issues.throwIfAny();
   if (config === undefined || outputs === undefined || rules === undefined) {

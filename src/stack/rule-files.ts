@@ -63,16 +63,17 @@ export function loadedPluginsOf(falco: { kubernetesMetadata: boolean }): LoadedP
 
 /**
  * Reads the rule files (see `collectRuleFiles`) and validates them as Falco 0.44.1 would load them,
- * after the upstream rulesets the stack installs, with the plugins it loads (default: the bundled
- * container plugin). Throws RulesValidationError when Falco would refuse them: a broken rule would
+ * after the upstream rulesets the stack installs, with the plugins its Falco settings load (default:
+ * the bundled container plugin). Throws RulesValidationError when Falco would refuse them: a broken rule would
  * crash-loop Falco on every node.
  */
 export function readValidatedRuleFiles(
   entries: readonly string[],
   root: string,
   upstreamRulesets: readonly UpstreamRulesetName[],
-  plugins?: readonly LoadedPlugin[],
+  falco?: { kubernetesMetadata: boolean },
 ): ValidatedRuleFiles {
+  const plugins = falco ? loadedPluginsOf(falco) : undefined;
   const files = collectRuleFiles(entries, root);
   const issues = ruleFileIssues(entries, root, files);
   if (issues.length > 0) throw new ConfigError(issues);
