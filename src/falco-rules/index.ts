@@ -46,6 +46,7 @@ export {
   loadRuleset,
   type LoadOptions,
   type LoadResult,
+  type LoadedPlugin,
   type LoadedList,
   type LoadedMacro,
   type LoadedRule,
@@ -92,6 +93,7 @@ export {
   loadCases,
   parseCases,
   type CaseIssue,
+  type CaseOptions,
   type LoadedCases,
   type RuleTestCase,
 } from "./evaluate/cases.ts";

@@ -4,9 +4,11 @@
  */
 import type { Expr } from "./condition/ast.ts";
 import type { Finding } from "./findings.ts";
+import type { LoadedPlugin } from "./fields/catalog.ts";
 import type { UpstreamRulesetName } from "./upstream/rulesets.ts";
 
 export type { Finding } from "./findings.ts";
+export type { LoadedPlugin } from "./fields/catalog.ts";
 
 import type { Priority } from "./priorities.ts";
 
@@ -96,6 +98,8 @@ export interface Ruleset {
   listsByName: ReadonlyMap<string, LoadedList>;
   macrosByName: ReadonlyMap<string, LoadedMacro>;
   rulesByName: ReadonlyMap<string, LoadedRule>;
+  /** The plugins it was loaded with (`LoadOptions.plugins`): their fields are known to the evaluator. */
+  plugins: readonly LoadedPlugin[];
 }
 
 export interface RulesFile {
@@ -116,8 +120,12 @@ export interface LoadOptions {
    * index is not used. Findings in these files are reported too.
    */
   contextFiles?: readonly RulesFile[];
-  /** Plugins whose `required_plugin_versions` are satisfied; default: container 0.7.1 (bundled with Falco 0.44.1). */
-  plugins?: readonly { name: string; version: string }[];
+  /**
+   * The plugins Falco loads: `required_plugin_versions` are checked against them, and conditions and
+   * outputs may use the fields of those the toolkit has a table for (`k8smeta`). Default: container
+   * 0.7.1 (bundled with Falco 0.44.1; its fields are always known).
+   */
+  plugins?: readonly LoadedPlugin[];
 }
 
 export interface LoadResult {

@@ -332,14 +332,10 @@ describe("Kubernetes metadata", () => {
     );
   });
 
-  it(
-    "with it, rules may use k8smeta.* fields",
-    { todo: "needs the rules toolkit to take k8smeta fields from LoadOptions.plugins (issue 12 report)" },
-    () => {
-      const rendered = renderConfig({ falco: { kubernetesMetadata: true }, rules: { files: [rulesDir()] } });
-      assert.deepEqual(rendered.plan.outputs.rules.files, ["k8smeta.yaml"]);
-    },
-  );
+  it("with it, rules may use k8smeta.* fields", () => {
+    const rendered = renderConfig({ falco: { kubernetesMetadata: true }, rules: { files: [rulesDir()] } });
+    assert.deepEqual(rendered.plan.outputs.rules.files, ["k8smeta.yaml"]);
+  });
 });
 
 describe("cluster identity", () => {

@@ -8,7 +8,7 @@ import {
   isEventType,
   isNumericType,
   operatorAllowed,
-  resolveField,
+  type FieldCatalog,
   type FieldType,
 } from "../fields/catalog.ts";
 import { regexProblem, valueProblem, valueWarnings } from "./value-checks.ts";
@@ -42,6 +42,8 @@ class CheckFailure extends Error {
 const DEPRECATED_FIELD_PREFIXES = ["evt.dir", "evt.latency", "evt.wait_latency"];
 
 export interface CheckOptions {
+  /** The fields Falco knows with the plugins it loads. */
+  fields: FieldCatalog;
   /** Values standing for list items the checker cannot see (upstream index lists): no type checks. */
   isOpaqueValue?: (value: string) => boolean;
   /** Warnings collected here (deprecated fields). */
@@ -55,7 +57,7 @@ function operandType(operand: Operand, options: CheckOptions, inTransformer: boo
 }
 
 function fieldType(field: FieldRef, options: CheckOptions, inTransformer: boolean): OperandType {
-  const resolution = resolveField(field.name, field.arg);
+  const resolution = options.fields.resolve(field.name, field.arg);
   if (!resolution.ok) throw new CheckFailure(resolution.message, field.start);
   const { info } = resolution.field;
   if (inTransformer && info.noTransformer) {
@@ -254,7 +256,7 @@ function checkValues(
     ) {
       throw new CheckFailure(`unknown event type ${value.value}`, value.start);
     }
-    valueWarnings(value, check.operator, issues);
+    valueWarnings(value, check.operator, options.fields, issues);
   }
 }
 
@@ -262,7 +264,7 @@ function checkValues(
  * Checks the checks of `expr` (not the bodies of the macros it references). Returns the first
  * error, as Falco stops there, plus every warning found before it.
  */
-export function checkCondition(expr: Expr, options: CheckOptions = {}): CheckIssue[] {
+export function checkCondition(expr: Expr, options: CheckOptions): CheckIssue[] {
   const issues: CheckIssue[] = [];
   const warnings: CheckIssue[] = [];
   const withWarnings: CheckOptions = { ...options, warnings };
@@ -328,9 +330,9 @@ export function checkCondition(expr: Expr, options: CheckOptions = {}): CheckIss
 }
 
 /** Compiles one output token (`%field` or `%transformer(…)`); returns an error message or undefined. */
-export function checkOutputOperand(operand: Operand): string | undefined {
+export function checkOutputOperand(operand: Operand, fields: FieldCatalog): string | undefined {
   try {
-    operandType(operand, {}, false);
+    operandType(operand, { fields }, false);
     return undefined;
   } catch (error) {
     if (error instanceof CheckFailure) return error.message;

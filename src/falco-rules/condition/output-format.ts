@@ -5,6 +5,7 @@
  */
 import { ConditionSyntaxError, type Operand } from "./ast.ts";
 import { checkOutputOperand } from "./checks.ts";
+import { FALCO_FIELDS, type FieldCatalog } from "../fields/catalog.ts";
 import { parseFieldOrTransformer } from "./parser.ts";
 
 export interface OutputToken {
@@ -24,8 +25,11 @@ export type OutputParse =
 
 const FIELD_START = /[a-zA-Z]/;
 
-/** Splits a format into tokens and checks each, as the formatter does when a rule loads. */
-export function parseOutputFormat(format: string): OutputParse {
+/**
+ * Splits a format into tokens and checks each against `fields` (default: Falco 0.44.1 as shipped),
+ * as the formatter does when a rule loads.
+ */
+export function parseOutputFormat(format: string, fields: FieldCatalog = FALCO_FIELDS): OutputParse {
   const tokens: OutputToken[] = [];
   if (format.length === 0) return { ok: false, message: "empty formatting token", offset: 0, tokens };
   for (let j = 0; j < format.length; j++) {
@@ -67,7 +71,7 @@ export function parseOutputFormat(format: string): OutputParse {
     while (size > 0) {
       try {
         const parsed = parseFieldOrTransformer(rest.slice(0, size));
-        const problem = checkOutputOperand(parsed.operand);
+        const problem = checkOutputOperand(parsed.operand, fields);
         if (!problem) {
           found = parsed;
           break;

@@ -1,7 +1,7 @@
 /** The values of a check, per field type, and the compiler's hints about them (libs `filter.cpp`). */
 import { isIPv4, isIPv6 } from "node:net";
 import { TRANSFORMER_NAMES, type StringValue } from "./ast.ts";
-import { isNumericType, resolveField, type FieldType } from "../fields/catalog.ts";
+import { isNumericType, type FieldCatalog, type FieldType } from "../fields/catalog.ts";
 import type { CheckIssue } from "./checks.ts";
 
 const FIELD_LIKE = /^([a-zA-Z]+[a-zA-Z0-9_]*(?:\.[a-zA-Z]+[a-zA-Z0-9_]*)+)(?:\[(.*)\])?$/;
@@ -126,16 +126,22 @@ function regexCouldBeSimpler(v: string): boolean {
   return true;
 }
 
-const hintsByValue = new Map<string, readonly string[]>();
+/** Per field catalog (a field known with a plugin loaded is a field), the hints by value. */
+const hintsByCatalog = new WeakMap<FieldCatalog, Map<string, readonly string[]>>();
 
 /** The compiler's hints about a value (the same list items recur in many conditions: remembered). */
-function valueHints(v: string): readonly string[] {
+function valueHints(v: string, fields: FieldCatalog): readonly string[] {
+  let hintsByValue = hintsByCatalog.get(fields);
+  if (!hintsByValue) {
+    hintsByValue = new Map();
+    hintsByCatalog.set(fields, hintsByValue);
+  }
   let hints = hintsByValue.get(v);
   if (hints) return hints;
   const found: string[] = [];
   const stripped = v.replace(/[ \t\n\r\f\v]/g, "");
   const fieldLike = FIELD_LIKE.exec(stripped);
-  if (fieldLike && resolveField(fieldLike[1] as string, fieldLike[2]).ok) {
+  if (fieldLike && fields.resolve(fieldLike[1] as string, fieldLike[2]).ok) {
     found.push(`'${v}' may be a valid field misused as a const string value`);
   }
   for (const name of ["val", ...TRANSFORMER_NAMES]) {
@@ -149,7 +155,12 @@ function valueHints(v: string): readonly string[] {
   return hints;
 }
 
-export function valueWarnings(value: StringValue, operator: string, issues: CheckIssue[]): void {
+export function valueWarnings(
+  value: StringValue,
+  operator: string,
+  fields: FieldCatalog,
+  issues: CheckIssue[],
+): void {
   const v = value.value;
   if (operator === "regex" && regexCouldBeSimpler(v)) {
     issues.push({
@@ -159,7 +170,7 @@ export function valueWarnings(value: StringValue, operator: string, issues: Chec
       message: `regex check with '${v}' may be optimized with simpler operators such as '=', 'contains', 'startswith', 'endswith'`,
     });
   }
-  for (const message of valueHints(v)) {
+  for (const message of valueHints(v, fields)) {
     issues.push({ severity: "warning", code: "LOAD_COMPILE_CONDITION", offset: value.start, message });
   }
 }

@@ -11,7 +11,14 @@ import {
   type Scalar,
 } from "yaml";
 import { listRulesPath, readRulesText, RulesFileError, withoutByteOrderMark } from "../load/files.ts";
-import { eventValueProblem, isEventType, resolveField, type ResolvedField } from "../fields/catalog.ts";
+import {
+  eventValueProblem,
+  fieldCatalogFor,
+  isEventType,
+  type FieldCatalog,
+  type LoadedPlugin,
+  type ResolvedField,
+} from "../fields/catalog.ts";
 import type { EventFields, EventValue } from "./evaluator.ts";
 
 /**
@@ -49,8 +56,21 @@ export interface LoadedCases {
 const FIELD_KEY = /^[a-zA-Z]+[a-zA-Z0-9_]*(\.[a-zA-Z]+[a-zA-Z0-9_]*)+(\[[^\]]+\])?$/;
 const CASE_KEYS = ["name", "event", "expect"];
 
+export interface CaseOptions {
+  /**
+   * The plugins the rules are loaded with (as `LoadOptions.plugins`): event fields may be theirs
+   * (`k8smeta.*` with k8smeta) and are typed by their tables. Default: Falco 0.44.1 as shipped.
+   */
+  plugins?: readonly LoadedPlugin[];
+}
+
 /** Parses one case file's text; every problem is returned as an issue with its position. */
-export function parseCases(text: string, file: string): { cases: RuleTestCase[]; issues: CaseIssue[] } {
+export function parseCases(
+  text: string,
+  file: string,
+  options: CaseOptions = {},
+): { cases: RuleTestCase[]; issues: CaseIssue[] } {
+  const fields = fieldCatalogFor(options.plugins);
   const source = withoutByteOrderMark(text);
   const lineCounter = new LineCounter();
   lineCounter.addNewLine(0);
@@ -61,7 +81,7 @@ export function parseCases(text: string, file: string): { cases: RuleTestCase[];
   if (chunked) {
     const documents = chunked.map(({ text: chunk, base }) => ({ document: parseDocument(chunk), base }));
     if (documents.every(({ document }) => document.errors.length === 0)) {
-      return casesOf(documents, file, lineCounter);
+      return casesOf(documents, file, lineCounter, fields);
     }
   }
   // One parse of the whole text gives YAML's errors as it words and places them.
@@ -70,6 +90,7 @@ export function parseCases(text: string, file: string): { cases: RuleTestCase[];
     Array.isArray(documents) ? documents.map((document) => ({ document, base: 0 })) : [],
     file,
     lineCounter,
+    fields,
   );
 }
 
@@ -95,6 +116,7 @@ function casesOf(
   documents: readonly { document: Document.Parsed; base: number }[],
   file: string,
   lineCounter: LineCounter,
+  fields: FieldCatalog,
 ): { cases: RuleTestCase[]; issues: CaseIssue[] } {
   const issues: CaseIssue[] = [];
   const cases: RuleTestCase[] = [];
@@ -121,7 +143,7 @@ function casesOf(
       continue;
     }
     for (const item of root.items) {
-      const parsed = parseCase(resolve(item), { issue, at, resolve });
+      const parsed = parseCase(resolve(item), { issue, at, resolve, fields });
       if (parsed) cases.push(parsed);
     }
   }
@@ -158,6 +180,8 @@ interface CaseReader {
   issue: IssueReporter;
   at: (offset: number | undefined) => SourcePosition;
   resolve: (node: unknown) => Node | null;
+  /** The fields an event may give (those of the loaded plugins included). */
+  fields: FieldCatalog;
 }
 
 function parseCase(item: Node | null, reader: CaseReader): RuleTestCase | undefined {
@@ -224,7 +248,7 @@ function parseCase(item: Node | null, reader: CaseReader): RuleTestCase | undefi
 }
 
 function parseEvent(node: Node | null, reader: CaseReader): Record<string, EventValue> | undefined {
-  const { issue, resolve } = reader;
+  const { issue, resolve, fields } = reader;
   if (!isMap(node)) {
     issue(node, "event must be a map of field names to values, e.g. proc.name: bash");
     return undefined;
@@ -243,7 +267,7 @@ function parseEvent(node: Node | null, reader: CaseReader): Record<string, Event
       continue;
     }
     const bracket = /^([^[]+)(?:\[(.*)\])?$/.exec(field) as RegExpExecArray;
-    const resolved = resolveField(bracket[1] as string, bracket[2]);
+    const resolved = fields.resolve(bracket[1] as string, bracket[2]);
     if (!resolved.ok) {
       issue(keyNode, `${field}: ${resolved.message.replace(/^filter(_check called with| error:) /, "")}`);
       ok = false;
@@ -335,7 +359,7 @@ export function collectCaseFiles(paths: readonly string[]): { files: string[]; i
 }
 
 /** Reads every case file under the given paths. */
-export function loadCases(paths: readonly string[]): LoadedCases {
+export function loadCases(paths: readonly string[], options: CaseOptions = {}): LoadedCases {
   const { files, issues } = collectCaseFiles(paths);
   const cases: RuleTestCase[] = [];
   const names = new Map<string, SourcePosition>();
@@ -353,7 +377,7 @@ export function loadCases(paths: readonly string[]): LoadedCases {
       });
       continue;
     }
-    const parsed = parseCases(text, file);
+    const parsed = parseCases(text, file, options);
     cases.push(...parsed.cases);
     // parseCases reports a name used twice in the file; this, a name an earlier file used.
     const inFile = new Set<string>();

@@ -1,5 +1,6 @@
 /** How a check compares an extracted value with its right-hand side, per field type (`flt_compare` in libs). */
 import type { BinaryCheck, Modifier, Operand, StringValue } from "../condition/ast.ts";
+import type { FieldCatalog } from "../fields/catalog.ts";
 import {
   compileField,
   compileOperand,
@@ -24,21 +25,22 @@ import {
 // ---------------------------------------------------------------------------------------------
 // Checks
 
-function fieldKind(operand: Operand): FieldKind {
+function fieldKind(operand: Operand, fields: FieldCatalog): FieldKind {
   if (operand.kind === "transformer") return operand.name === "len" ? "number" : "string";
-  return kindOfField(operand.name, operand.arg);
+  return kindOfField(operand.name, operand.arg, fields);
 }
 
 type Compare = (left: string) => boolean;
 
-export function compileBinary(check: BinaryCheck): Predicate {
-  const extract = compileOperand(check.left);
-  const kind = fieldKind(check.left);
+export function compileBinary(check: BinaryCheck, fields: FieldCatalog): Predicate {
+  const extract = compileOperand(check.left, fields);
+  const kind = fieldKind(check.left, fields);
   const { operator, modifier, right } = check;
   const listOperator = operator === "in" || operator === "intersects" || operator === "pmatch";
 
   if (right.kind === "val" || right.kind === "transformer") {
-    const extractRight = right.kind === "val" ? compileField(right.field) : compileTransformer(right);
+    const extractRight =
+      right.kind === "val" ? compileField(right.field, fields) : compileTransformer(right, fields);
     return (event) => {
       const left = extract(event);
       const other = extractRight(event);

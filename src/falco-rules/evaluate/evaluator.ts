@@ -1,4 +1,5 @@
 import { literalValues, type BinaryCheck, type Expr } from "../condition/ast.ts";
+import { fieldCatalogFor, type FieldCatalog } from "../fields/catalog.ts";
 import type { LoadedRule, Ruleset } from "../model.ts";
 import { compileBinary } from "./compare.ts";
 import {
@@ -58,8 +59,11 @@ export class RuleEvaluator {
   private readonly macroStamps: number[] = [];
   private readonly macroResults: boolean[] = [];
   private eventNumber = 0;
+  /** The fields of the plugins the ruleset was loaded with: list and typed fields compare as such. */
+  private readonly fields: FieldCatalog;
 
   constructor(private readonly ruleset: Ruleset) {
+    this.fields = fieldCatalogFor(ruleset.plugins);
     for (const rule of ruleset.rules) {
       // Disabled rules are compiled by Falco but never run; rules Falco skips are not run either.
       if (!rule.enabled || rule.skipped || rule.source !== "syscall") continue;
@@ -143,11 +147,11 @@ export class RuleEvaluator {
           const key = fieldKey(left.name, left.arg);
           return (event) => event[key] !== undefined;
         }
-        const extract = compileOperand(left);
+        const extract = compileOperand(left, this.fields);
         return (event) => extract(event) !== undefined;
       }
       case "binary":
-        return compileBinary(expr);
+        return compileBinary(expr, this.fields);
     }
   }
 

@@ -4,7 +4,7 @@
  */
 import type { FieldRef, Operand, TransformerArg, TransformerCall } from "../condition/ast.ts";
 import { basename, decodeBase64, getopt } from "./transformers.ts";
-import { isNumericType, resolveField } from "../fields/catalog.ts";
+import { isNumericType, type FieldCatalog } from "../fields/catalog.ts";
 
 /** A field value as Falco would extract it; a list for list fields and for the ancestors of `proc.a*` fields. */
 export type EventValue = string | readonly string[];
@@ -34,8 +34,8 @@ export type Extractor = (event: EventFields) => Extracted | undefined;
 // ---------------------------------------------------------------------------------------------
 // Extraction
 
-export function compileOperand(operand: Operand): Extractor {
-  return operand.kind === "field" ? compileField(operand) : compileTransformer(operand);
+export function compileOperand(operand: Operand, fields: FieldCatalog): Extractor {
+  return operand.kind === "field" ? compileField(operand, fields) : compileTransformer(operand, fields);
 }
 
 export function wrap(isList: boolean, value: EventValue): Extracted {
@@ -47,10 +47,10 @@ export function fieldKey(name: string, arg: string | undefined): string {
   return arg === undefined ? name : `${name}[${arg}]`;
 }
 
-export function compileField(ref: FieldRef): Extractor {
+export function compileField(ref: FieldRef, fields: FieldCatalog): Extractor {
   const key = fieldKey(ref.name, ref.arg);
   const derive = derivation(ref.name, ref.arg);
-  const isList = kindOfField(ref.name, ref.arg) === "list";
+  const isList = kindOfField(ref.name, ref.arg, fields) === "list";
   return (event) => {
     const given = event[key];
     if (given !== undefined) return wrap(isList, given);
@@ -194,18 +194,18 @@ function valuesOf(value: Extracted): readonly string[] {
   return value.kind === "one" ? [value.value] : value.values;
 }
 
-function compileTransformerArg(arg: TransformerArg): Extractor {
+function compileTransformerArg(arg: TransformerArg, fields: FieldCatalog): Extractor {
   switch (arg.kind) {
     case "field":
-      return compileField(arg);
+      return compileField(arg, fields);
     case "transformer":
-      return compileTransformer(arg);
+      return compileTransformer(arg, fields);
     case "string": {
       const constant: Extracted = { kind: "one", value: arg.value };
       return () => constant;
     }
     case "transformer-list": {
-      const items = arg.items.map((item) => compileTransformerArg(item));
+      const items = arg.items.map((item) => compileTransformerArg(item, fields));
       return (event) => ({
         kind: "list",
         values: items.flatMap((item) => {
@@ -217,8 +217,8 @@ function compileTransformerArg(arg: TransformerArg): Extractor {
   }
 }
 
-export function compileTransformer(call: TransformerCall): Extractor {
-  const args = call.args.map((arg) => compileTransformerArg(arg));
+export function compileTransformer(call: TransformerCall, fields: FieldCatalog): Extractor {
+  const args = call.args.map((arg) => compileTransformerArg(arg, fields));
   const first = args[0];
   if (!first) throw new EvaluatorCompileError(`${call.name}() needs an argument`);
   switch (call.name) {
@@ -284,8 +284,9 @@ function mapOver(
 /** How a field's values compare. */
 export type FieldKind = "number" | "bool" | "ipaddr" | "ipnet" | "bytes" | "list" | "string";
 
-export function kindOfField(name: string, arg: string | undefined): FieldKind {
-  const resolved = resolveField(name, arg);
+/** How a field compares, by its type in `fields` (a field unknown there compares as a string). */
+export function kindOfField(name: string, arg: string | undefined, fields: FieldCatalog): FieldKind {
+  const resolved = fields.resolve(name, arg);
   if (!resolved.ok) return "string";
   const { info, type } = resolved.field;
   if (info.isList) return "list";

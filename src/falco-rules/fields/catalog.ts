@@ -1,9 +1,11 @@
 /**
- * The Falco 0.44.1 field catalog in our compact form (`catalog.generated.ts`) and the field-name
- * resolution rules of libs 0.25.4: longest known prefix, dot arguments, bracket arguments.
+ * The Falco 0.44.1 field catalog in our compact form (`catalog.generated.ts`), the fields of the
+ * plugins Falco may load on top (`k8smeta.ts`), and the field-name resolution rules of libs 0.25.4:
+ * longest known prefix, dot arguments, bracket arguments.
  */
 import { isIPv4, isIPv6 } from "node:net";
 import { EVENT_NAMES, EVENT_PARAM_NAMES, EVENT_TYPE_VALUES, FIELD_ROWS } from "./catalog.generated.ts";
+import { K8SMETA_FIELD_ROWS, K8SMETA_PLUGIN } from "./k8smeta.ts";
 
 export type FieldType =
   | "CHARBUF"
@@ -72,19 +74,9 @@ function parseRow(row: string): FieldInfo {
   };
 }
 
-export const FIELDS: ReadonlyMap<string, FieldInfo> = new Map(
-  FIELD_ROWS.map((row) => {
-    const info = parseRow(row);
-    return [info.name, info];
-  }),
-);
-
 export const EVENT_TYPES: ReadonlySet<string> = new Set(EVENT_TYPE_VALUES.split(" "));
 const EVENTS: ReadonlySet<string> = new Set(EVENT_NAMES.split(" "));
 const PARAM_NAMES: ReadonlySet<string> = new Set(EVENT_PARAM_NAMES.split(" "));
-
-/** Fields whose argument may follow a dot, longest first so `evt.type.is` wins over `evt.type`. */
-const DOT_FIELDS = [...FIELDS.values()].filter((f) => f.dotArg).sort((a, b) => b.name.length - a.name.length);
 
 export interface ResolvedField {
   info: FieldInfo;
@@ -102,24 +94,79 @@ function fullName(name: string, arg: string | undefined): string {
   return arg === undefined ? name : `${name}[${arg}]`;
 }
 
-/**
- * Resolves a field as written in a condition or output (`name` is the FieldName token,
- * `arg` the bracket argument). Messages follow libs wording where Falco's skip logic matches on it
- * (`nonexistent field`).
- */
-export function resolveField(name: string, arg: string | undefined): FieldResolution {
-  const exact = FIELDS.get(name);
-  if (exact) return checkArgument(exact, name, arg, undefined);
-  for (const field of DOT_FIELDS) {
-    if (name.startsWith(field.name + ".")) {
-      const dotArg = name.slice(field.name.length + 1);
-      if (arg !== undefined) {
-        return { ok: false, message: `filter_check called with nonexistent field ${fullName(name, arg)}` };
-      }
-      return checkArgument(field, name, undefined, dotArg);
-    }
+/** A plugin Falco loads, as rules files name it in `required_plugin_versions`. */
+export interface LoadedPlugin {
+  name: string;
+  version: string;
+}
+
+/** The field rows of the plugins that are not in the generated catalog, by plugin name. */
+const PLUGIN_FIELD_ROWS: Readonly<Record<string, readonly string[]>> = {
+  [K8SMETA_PLUGIN.name]: K8SMETA_FIELD_ROWS,
+};
+
+/** The fields one Falco knows (libsinsp, the bundled container plugin, the plugins it loads). */
+export class FieldCatalog {
+  private readonly fields: ReadonlyMap<string, FieldInfo>;
+  /** Fields whose argument may follow a dot, longest first so `evt.type.is` wins over `evt.type`. */
+  private readonly dotFields: readonly FieldInfo[];
+
+  constructor(rows: readonly string[]) {
+    this.fields = new Map(
+      rows.map((row) => {
+        const info = parseRow(row);
+        return [info.name, info];
+      }),
+    );
+    this.dotFields = [...this.fields.values()]
+      .filter((f) => f.dotArg)
+      .sort((a, b) => b.name.length - a.name.length);
   }
-  return { ok: false, message: `filter_check called with nonexistent field ${fullName(name, arg)}` };
+
+  /**
+   * Resolves a field as written in a condition or output (`name` is the FieldName token,
+   * `arg` the bracket argument). Messages follow libs wording where Falco's skip logic matches on it
+   * (`nonexistent field`).
+   */
+  resolve(name: string, arg: string | undefined): FieldResolution {
+    const exact = this.fields.get(name);
+    if (exact) return checkArgument(exact, name, arg, undefined);
+    for (const field of this.dotFields) {
+      if (name.startsWith(field.name + ".")) {
+        const dotArg = name.slice(field.name.length + 1);
+        if (arg !== undefined) {
+          return { ok: false, message: `filter_check called with nonexistent field ${fullName(name, arg)}` };
+        }
+        return checkArgument(field, name, undefined, dotArg);
+      }
+    }
+    return { ok: false, message: `filter_check called with nonexistent field ${fullName(name, arg)}` };
+  }
+}
+
+/**
+ * The fields of Falco 0.44.1 as shipped: libsinsp and the container plugin it bundles (the generated
+ * catalog has both, so container fields are always known).
+ */
+export const FALCO_FIELDS = new FieldCatalog(FIELD_ROWS);
+
+const catalogsByPlugins = new Map<string, FieldCatalog>([["", FALCO_FIELDS]]);
+
+/**
+ * The fields Falco knows with these plugins loaded: the shipped catalog plus the fields of each
+ * plugin named here that has a table (k8smeta). Built once per set of such plugins.
+ */
+export function fieldCatalogFor(plugins: readonly Pick<LoadedPlugin, "name">[] | undefined): FieldCatalog {
+  const names = [...new Set((plugins ?? []).map((plugin) => plugin.name))]
+    .filter((name) => Object.hasOwn(PLUGIN_FIELD_ROWS, name))
+    .sort();
+  const key = names.join(" ");
+  let catalog = catalogsByPlugins.get(key);
+  if (!catalog) {
+    catalog = new FieldCatalog([...FIELD_ROWS, ...names.flatMap((name) => PLUGIN_FIELD_ROWS[name] ?? [])]);
+    catalogsByPlugins.set(key, catalog);
+  }
+  return catalog;
 }
 
 function checkArgument(

@@ -19,6 +19,7 @@ import {
 import { appendException, validateException } from "./exceptions.ts";
 import { LocatedText } from "./located-text.ts";
 import { LoadError } from "./reader.ts";
+import type { FieldCatalog, LoadedPlugin } from "../fields/catalog.ts";
 
 /** Stands for an upstream condition whose text is not available (index context). */
 export const OPAQUE_CONDITION = "falco_stack_upstream_condition";
@@ -100,6 +101,9 @@ export class Collector {
   /** Names of macros and rules whose item failed: later errors about them would only repeat it. */
   readonly failedNames = new Set<string>();
   private nextIndex = 0;
+
+  /** `fields`: what Falco knows with the plugins it loads, for exception fields. */
+  constructor(readonly fields: FieldCatalog) {}
 
   /** The names of upstream rulesets, standing for their items when their text is not loaded. */
   loadIndex(entries: readonly UpstreamIndexEntry[]): void {
@@ -268,7 +272,8 @@ export class Collector {
       info.unknownSource = true;
       warn("LOAD_UNKNOWN_SOURCE", `Unknown source ${rule.source}, skipping`, rule.at);
     }
-    for (const ex of info.exceptions) validateException(ex, info.unknownSource ? undefined : rule.source);
+    for (const ex of info.exceptions)
+      validateException(ex, info.unknownSource ? undefined : rule.source, this.fields);
     this.define(this.rules, info);
   }
 
@@ -313,7 +318,7 @@ export class Collector {
     }
     if (update.desc) prev.desc = `${prev.desc} ${update.desc}`;
     for (const tag of update.tags ?? []) prev.tags.add(tag);
-    for (const ex of update.exceptions ?? []) appendException(prev, ex, source);
+    for (const ex of update.exceptions ?? []) appendException(prev, ex, source, this.fields);
     prev.opaque = false;
     prev.visibility = this.nextIndex++;
   }
@@ -340,7 +345,7 @@ export class Collector {
   }
 
   /** Falco checks `required_plugin_versions` once every file is loaded. */
-  unmetPluginRequirements(plugins: readonly { name: string; version: string }[]): PluginRequirement[] {
+  unmetPluginRequirements(plugins: readonly LoadedPlugin[]): PluginRequirement[] {
     return this.requiredPlugins.filter(
       (requirement) =>
         !requirement.alternatives.some((alternative) => {

@@ -183,7 +183,7 @@ export class Compiler {
     let issues = this.macroIssues.get(name);
     if (!issues) {
       const body = this.compiledMacros.get(name)?.expr;
-      issues = body ? checkCondition(body, { isOpaqueValue }) : [];
+      issues = body ? checkCondition(body, { isOpaqueValue, fields: this.collected.fields }) : [];
       this.macroIssues.set(name, issues);
     }
     return issues;
@@ -247,7 +247,7 @@ export class Compiler {
       this.report.error(error.code, error.message, error.at);
       return { text: rule.cond, skipped: false, output: rule.output.text };
     }
-    const output = checkOutput(rule, this.report);
+    const output = checkOutput(rule, this.collected.fields, this.report);
     let skipped = output.status === "skip";
     const expanded = this.listSubstitution.substitute(text);
     const result = { text: expanded, skipped, output: output.output };
@@ -256,7 +256,7 @@ export class Compiler {
     if (!this.resolveMacroRefs(expr, expanded, Number.MAX_SAFE_INTEGER)) return { ...result, expr };
     if (!this.checkMacroFileOrder(expr, expanded)) return { ...result, expr };
 
-    const issues = checkCondition(expr, { isOpaqueValue }).map((issue) => ({
+    const issues = checkCondition(expr, { isOpaqueValue, fields: this.collected.fields }).map((issue) => ({
       issue,
       at: expanded.globalOffset(issue.offset),
       macro: undefined as string | undefined,

@@ -13,6 +13,7 @@ import {
   UNARY_OPERATORS,
 } from "../condition/ast.ts";
 import { checkCondition } from "../condition/checks.ts";
+import type { FieldCatalog } from "../fields/catalog.ts";
 import { parseCondition } from "../condition/parser.ts";
 import { quoteItem } from "./lists.ts";
 import { LocatedText } from "./located-text.ts";
@@ -105,7 +106,12 @@ export function conditionWithExceptions(rule: RuleInfo): LocatedText {
 }
 
 /** An exception with a new name is added; one with a known name gets its values appended. */
-export function appendException(prev: RuleInfo, ex: ExceptionInfo, source: string | undefined): void {
+export function appendException(
+  prev: RuleInfo,
+  ex: ExceptionInfo,
+  source: string | undefined,
+  knownFields: FieldCatalog,
+): void {
   const existing = prev.exceptions.find((other) => other.name === ex.name);
   if (!existing) {
     if (!ex.fields) {
@@ -122,7 +128,7 @@ export function appendException(prev: RuleInfo, ex: ExceptionInfo, source: strin
         ex.at,
       );
     }
-    validateException(ex, source);
+    validateException(ex, source, knownFields);
     prev.exceptions.push(ex);
     return;
   }
@@ -144,7 +150,11 @@ export function appendException(prev: RuleInfo, ex: ExceptionInfo, source: strin
 }
 
 /** Checks an exception's fields and comps, and fills in the default comps. */
-export function validateException(ex: ExceptionInfo, source: string | undefined): void {
+export function validateException(
+  ex: ExceptionInfo,
+  source: string | undefined,
+  knownFields: FieldCatalog,
+): void {
   const fields = ex.fields;
   if (!fields) {
     throw new LoadError(
@@ -176,7 +186,7 @@ export function validateException(ex: ExceptionInfo, source: string | undefined)
     }
     if (source) {
       for (const field of fields.items) {
-        if (field.isList || !isValidLhsField(field.item)) {
+        if (field.isList || !isValidLhsField(field.item, knownFields)) {
           const written = field.isList ? "(list)" : field.item;
           throw new LoadError("LOAD_ERR_VALIDATE", `'${written}' is not a supported filter field`, field.at);
         }
@@ -196,15 +206,18 @@ export function validateException(ex: ExceptionInfo, source: string | undefined)
       comps.at,
     );
   }
-  if (source && !isValidLhsField(fields.item)) {
+  if (source && !isValidLhsField(fields.item, knownFields)) {
     throw new LoadError("LOAD_ERR_VALIDATE", `'${fields.item}' is not a supported filter field`, fields.at);
   }
 }
 
-function isValidLhsField(text: string): boolean {
+function isValidLhsField(text: string, knownFields: FieldCatalog): boolean {
   try {
     const expr = parseCondition(`${text} exists`);
-    return expr.kind === "unary" && checkCondition(expr).every((issue) => issue.severity !== "error");
+    return (
+      expr.kind === "unary" &&
+      checkCondition(expr, { fields: knownFields }).every((issue) => issue.severity !== "error")
+    );
   } catch (error) {
     if (error instanceof ConditionSyntaxError) return false;
     throw error;

@@ -3,6 +3,7 @@
  * (`items.ts`), collect them (`collect.ts`), compile everything collected (`compile.ts`),
  * reporting every finding instead of stopping at the first.
  */
+import { fieldCatalogFor, type LoadedPlugin } from "../fields/catalog.ts";
 import type { LoadOptions, LoadResult, RulesFile } from "../model.ts";
 import { UPSTREAM_INDEX } from "../upstream/upstream-index.ts";
 import { CascadeError, Collector } from "./collect.ts";
@@ -13,7 +14,7 @@ import { SourceFiles } from "./located-text.ts";
 import { LoadError, readYamlItems, scalarText, type ItemMap } from "./reader.ts";
 import { FindingSink } from "./report.ts";
 
-const DEFAULT_PLUGINS = [{ name: "container", version: "0.7.1" }];
+const DEFAULT_PLUGINS: readonly LoadedPlugin[] = [{ name: "container", version: "0.7.1" }];
 
 /**
  * Loads rules files in order on top of the context (the upstream index of `upstreamRulesets`, or
@@ -22,7 +23,8 @@ const DEFAULT_PLUGINS = [{ name: "container", version: "0.7.1" }];
 export function loadRuleset(files: readonly RulesFile[], options: LoadOptions = {}): LoadResult {
   const sources = new SourceFiles();
   const report = new FindingSink(sources);
-  const collector = new Collector();
+  const plugins = options.plugins ?? DEFAULT_PLUGINS;
+  const collector = new Collector(fieldCatalogFor(plugins));
   if (options.contextFiles && options.contextFiles.length > 0) {
     for (const file of options.contextFiles) loadFile(file, sources, collector, report);
   } else {
@@ -30,13 +32,12 @@ export function loadRuleset(files: readonly RulesFile[], options: LoadOptions = 
     collector.loadIndex(UPSTREAM_INDEX.filter((entry) => names.includes(entry.ruleset)));
   }
   for (const file of files) loadFile(file, sources, collector, report);
-  const plugins = options.plugins ?? DEFAULT_PLUGINS;
   for (const requirement of collector.unmetPluginRequirements(plugins)) {
     const names = requirement.alternatives.map((a) => `${a.name} (>= ${a.version})`).join(", ");
     const bundled = plugins.map((plugin) => `${plugin.name} ${plugin.version}`).join(", ");
     report.error(
       "LOAD_ERR_VALIDATE",
-      `Plugin requirement not satisfied, must load one of: ${names}; Falco 0.44.1 bundles ${bundled}`,
+      `Plugin requirement not satisfied, must load one of: ${names}; Falco 0.44.1 loads ${bundled}`,
       requirement.at,
     );
   }
@@ -47,6 +48,7 @@ export function loadRuleset(files: readonly RulesFile[], options: LoadOptions = 
       listsByName: new Map(compiled.lists.map((list) => [list.name, list])),
       macrosByName: new Map(compiled.macros.map((macro) => [macro.name, macro])),
       rulesByName: new Map(compiled.rules.map((rule) => [rule.name, rule])),
+      plugins,
     },
     findings: report.findings,
   };

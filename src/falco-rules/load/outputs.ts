@@ -3,6 +3,7 @@
  * `%container.info` removed with a warning, then the format parsed and its fields checked.
  */
 import { parseOutputFormat } from "../condition/output-format.ts";
+import type { FieldCatalog } from "../fields/catalog.ts";
 import type { RuleInfo } from "./collect.ts";
 import type { LocatedText } from "./located-text.ts";
 import type { FindingSink } from "./report.ts";
@@ -15,7 +16,7 @@ export interface OutputCheck {
   status: "ok" | "error" | "skip";
 }
 
-export function checkOutput(rule: RuleInfo, report: FindingSink): OutputCheck {
+export function checkOutput(rule: RuleInfo, fields: FieldCatalog, report: FindingSink): OutputCheck {
   let output: LocatedText = rule.output;
   if (output.text.includes(CONTAINER_INFO)) {
     report.warn(
@@ -32,7 +33,7 @@ export function checkOutput(rule: RuleInfo, report: FindingSink): OutputCheck {
   const text = output.text;
   // An upstream output known only by name: nothing to check.
   if (text.length === 0 && rule.outputOpaque) return { output: text, status: "ok" };
-  const parsed = parseOutputFormat(text);
+  const parsed = parseOutputFormat(text, fields);
   if (!parsed.ok) {
     const at = output.globalOffset(parsed.offset);
     const unknown = /nonexistent field|invalid formatting token|unknown event type|unknown filter:/.test(
