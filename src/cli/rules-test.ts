@@ -1,5 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { PROJECT_ROOT, readStackConfig } from "../config/stack-file.ts";
+import { loadedPluginsOf, type LoadedPlugin } from "../stack/rule-files.ts";
 import {
   rulesCacheDir,
   formatIssue,
@@ -51,11 +52,13 @@ export function runRulesTest(options: RulesTestOptions): number {
   const err = options.err ?? stderr;
   const projectRoot = options.projectRoot ?? PROJECT_ROOT;
 
-  const loaded = loadCases(options.cases);
+  const { files, skipped, ruleMatching, plugins } = resolveRules(options, projectRoot);
+  // Plugin fields (k8smeta.*) exist in cases and rules only where the stack's Falco loads the plugin.
+  const pluginOptions = plugins ? { plugins } : {};
+  const loaded = loadCases(options.cases, pluginOptions);
   if (loaded.issues.length > 0) throw new UserError(badCases(loaded.issues));
   if (loaded.cases.length === 0) throw new UserError(`no test cases in ${options.cases.join(", ")}`);
 
-  const { files, skipped, ruleMatching } = resolveRules(options, projectRoot);
   for (const entry of skipped) err(`note: skipped ${entry.path}: ${entry.reason}`);
   if (files.length === 0) {
     throw new UserError("no rules to test: pass --stack NAME, or --with FILE for each rules file to load");
@@ -68,7 +71,7 @@ export function runRulesTest(options: RulesTestOptions): number {
   }
   const { ruleset, findings } = loadRuleset(
     files.map(({ path, text }) => ({ path, text })),
-    { upstreamRulesets: [] },
+    { upstreamRulesets: [], ...pluginOptions },
   );
   const errors = sortFindings(
     findings.filter((finding) => finding.severity === "error"),
@@ -129,7 +132,12 @@ function badCases(issues: readonly CaseIssue[]): string {
 function resolveRules(
   options: RulesTestOptions,
   projectRoot: string,
-): { files: ResolvedRulesFile[]; skipped: SkippedEntry[]; ruleMatching: RuleMatching } {
+): {
+  files: ResolvedRulesFile[];
+  skipped: SkippedEntry[];
+  ruleMatching: RuleMatching;
+  plugins?: LoadedPlugin[];
+} {
   if (options.stack === undefined) {
     const files = resolveWithFiles(options.withFiles, options.cacheDir);
     return { files, skipped: [], ruleMatching: options.ruleMatching ?? "first" };
@@ -146,7 +154,7 @@ function resolveRules(
     withFiles: options.withFiles,
     cacheDir: options.cacheDir,
   });
-  return { files, skipped, ruleMatching: config.falco.ruleMatching };
+  return { files, skipped, ruleMatching: config.falco.ruleMatching, plugins: loadedPluginsOf(config.falco) };
 }
 
 export interface RulesFetchOptions {

@@ -374,6 +374,30 @@ describe("rules test --stack", () => {
   });
 });
 
+describe("rules test --stack with Kubernetes metadata", () => {
+  it("rules and cases may use k8smeta.* fields exactly when the stack loads the k8smeta plugin", () => {
+    const root = path.join(scratch, "k8smeta-project");
+    mkdirSync(path.join(root, "rules"), { recursive: true });
+    writeFileSync(
+      path.join(root, "rules", "deploy.yaml"),
+      "- rule: Shell in a payments deployment\n  desc: d\n  condition: evt.type = execve and proc.name = bash and k8smeta.deployment.name = payments\n  output: o %k8smeta.deployment.name\n  priority: WARNING\n",
+    );
+    const stackFile = (metadata: boolean) =>
+      `config:\n  falco-stack:ui:\n    enabled: false\n  falco-stack:falco:\n    kubernetesMetadata: ${metadata}\n  falco-stack:rules:\n    files: [rules]\n    rulesets: [falco-rules]\n`;
+    writeFileSync(path.join(root, "Pulumi.meta.yaml"), stackFile(true));
+    writeFileSync(path.join(root, "Pulumi.plain.yaml"), stackFile(false));
+    const caseFile = scratchFile(
+      "k8smeta-cases/c.yaml",
+      "- name: bash in payments\n  event: {evt.type: execve, proc.name: bash, k8smeta.deployment.name: payments}\n  expect: [Shell in a payments deployment]\n",
+    );
+    const options = { cases: [caseFile], withFiles: [FALCO_RULES], projectRoot: root, cacheDir: scratch };
+    const { code, lines } = run({ ...options, stack: "meta" });
+    assert.equal(code, 0, lines.join("\n"));
+    assert.ok(lines.some((line) => line.startsWith("PASS  bash in payments")));
+    assert.match(badInput({ ...options, stack: "plain" }), /k8smeta\.deployment\.name/);
+  });
+});
+
 describe("case files", () => {
   it("keep scalar source text and give lists as lists", () => {
     const { cases, issues } = parseCases(

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { check, errors, rule } from "./helpers/rules-files.ts";
+import { check, errors, rule } from "../helpers/rules-files.ts";
 import {
   formatFinding,
   loadRuleset,
@@ -9,7 +9,7 @@ import {
   type Finding,
   type LoadedPlugin,
   type Ruleset,
-} from "../src/falco-rules/index.ts";
+} from "../../src/falco-rules/index.ts";
 
 /** What the stack's Falco loads with `falco.kubernetesMetadata: true` (see `loadedPluginsOf`). */
 const WITH_K8SMETA: readonly LoadedPlugin[] = [
