@@ -87,6 +87,7 @@ export async function runDemoNodes(
       feed,
       canary: settings.canary,
       timeoutMs: settings.timeoutMs,
+      clusterName: settings.clusterName,
       progress,
     });
     if (json) io.stdout(`${JSON.stringify(nodesReportJson(report), null, 2)}\n`);

@@ -175,6 +175,7 @@ async function runDemoCommand(options: DemoOptions, io: CliIo, context: DemoComm
       feed,
       target: settings.target,
       timeoutMs: settings.timeoutMs,
+      clusterName: settings.clusterName,
       progress,
     });
     io.stdout(`${formatDemoTable(report)}\n`);

@@ -1,9 +1,11 @@
 import { readFileSync } from "node:fs";
 import { InvalidArgumentError, Option, type Command } from "commander";
+import { clusterNameProblem } from "../events/cluster.ts";
 import type { EventFeed } from "../events/feed.ts";
 import { followEvents } from "../events/follow.ts";
 import { PRIORITIES, parsePriority, type Priority } from "../events/model.ts";
 import { natsFeed, type NatsAuth } from "../events/nats.ts";
+import { clusterSubscription } from "../events/subject.ts";
 import { UiClient, uiFeed } from "../events/ui.ts";
 import { ExitCode, UserError } from "./errors.ts";
 import { processIo, type CliIo } from "./io.ts";
@@ -41,6 +43,7 @@ interface EventsFlags extends NatsFlags {
   count?: string;
   timeout?: string;
   priority?: Priority;
+  cluster?: string;
   poll?: string;
   /** --user was on the command line (not from the environment). */
   userFlag?: boolean;
@@ -88,7 +91,10 @@ export function registerEventsCommand(program: Command, result: CommandResult, i
     .command("events")
     .description("follow Falco events as they arrive, from NATS or the falcosidekick UI")
     .option("--nats <url>", "NATS server falcosidekick publishes to, e.g. nats://127.0.0.1:4222")
-    .option("--subject <subject>", "NATS subject to subscribe to (default falco.>)");
+    .option(
+      "--subject <subject>",
+      "NATS subject to subscribe to (default falco.>, or falco.NAME.> with --cluster NAME)",
+    );
   addNatsOptions(command)
     .option("--ui <url>", "falcosidekick UI base URL, e.g. http://127.0.0.1:2802")
     .addOption(new Option("--user <login>", "UI login (basic auth)").env(CREDENTIAL_ENV.uiUser))
@@ -110,6 +116,10 @@ export function registerEventsCommand(program: Command, result: CommandResult, i
       "show only events at least this severe: emergency, alert, critical, error, warning, notice, informational, debug",
       priorityFlag,
     )
+    .option(
+      "--cluster <name>",
+      "show only events of this cluster (the stack's clusterName); over NATS, subscribes to falco.NAME.>",
+    )
     .option("--poll <ms>", "UI polling interval in milliseconds (default 1000)")
     .addHelpText("after", CREDENTIALS_HELP)
     .action(async (flags: EventsFlags, command: Command) => {
@@ -124,6 +134,10 @@ async function runEventsCommand(flags: EventsFlags, io: CliIo, env: NodeJS.Proce
   const timeoutSeconds = flags.timeout === undefined ? undefined : positiveNumber("--timeout", flags.timeout);
   const timeoutMs = timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000;
   const minimumPriority = flags.priority;
+  if (flags.cluster !== undefined) {
+    const problem = clusterNameProblem(flags.cluster);
+    if (problem !== undefined) throw new UserError(`--cluster ${problem}`);
+  }
   const feed = makeFeed(flags, env, io, timeoutMs);
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();
@@ -134,6 +148,7 @@ async function runEventsCommand(flags: EventsFlags, io: CliIo, env: NodeJS.Proce
       count,
       timeoutMs,
       minimumPriority,
+      cluster: flags.cluster,
       json: flags.json === true,
       writeLine: (line) => io.stdout(`${line}\n`),
       notice: (line) => io.stderr(`${line}\n`),
@@ -178,7 +193,9 @@ function makeFeed(
     if (uiOnly) throw new UserError("--user, --password and --password-file belong to --ui, not --nats");
     return natsFeed({
       url: flags.nats,
-      subject: flags.subject,
+      // falcosidekick publishes a cluster's events under falco.<cluster>. (the stack's template).
+      subject:
+        flags.subject ?? (flags.cluster === undefined ? undefined : clusterSubscription(flags.cluster)),
       auth: natsAuthFromFlags(flags, env),
       connectTimeoutMs: connectTimeout(timeoutMs),
     });

@@ -69,6 +69,8 @@ export interface NodeResult {
 
 export interface NodesReport {
   channel: Channel;
+  /** The stack's clusterName, shown above the table and in the JSON. */
+  clusterName?: string;
   feedDescription: string;
   timeoutMs: number;
   nodes: NodeResult[];
@@ -85,6 +87,7 @@ export interface NodesCheckOptions {
   canary: CanaryRef;
   timeoutMs: number;
   progress: ProgressSink;
+  clusterName?: string;
   /** How much older than its trigger an event may look, for node clock skew. Default 10 s. */
   skewToleranceMs?: number;
   now?: () => number;
@@ -230,6 +233,7 @@ export async function runNodesCheck(options: NodesCheckOptions): Promise<NodesRe
   const failedNodes = results.filter((result) => result.verdict !== "ok").map((result) => result.node);
   return {
     channel: feed.channel,
+    ...(options.clusterName !== undefined ? { clusterName: options.clusterName } : {}),
     feedDescription: feed.description,
     timeoutMs: options.timeoutMs,
     nodes: results,
@@ -242,7 +246,7 @@ export async function runNodesCheck(options: NodesCheckOptions): Promise<NodesRe
 
 const yesNo = (value: boolean): string => (value ? "yes" : "no");
 
-/** The per-node table a platform team pastes into a ticket. */
+/** The per-node table a platform team pastes into a ticket, under `cluster: <name>` when the stack has one. */
 export function formatNodesTable(report: NodesReport): string {
   const header = ["NODE", "FALCO POD", "READY", "CANARY RAISED", `LATENCY (${report.channel})`, "VERDICT"];
   const rows = report.nodes.map((result) => [
@@ -261,15 +265,18 @@ export function formatNodesTable(report: NodesReport): string {
       .map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))
       .join("  ")
       .trimEnd();
-  return [line(header), ...rows.map(line)].join("\n");
+  const title = report.clusterName === undefined ? [] : [`cluster: ${report.clusterName}`];
+  return [...title, line(header), ...rows.map(line)].join("\n");
 }
 
 /** The last line: all nodes detecting, or which did not (and where to look). */
 export function formatNodesVerdict(report: NodesReport): string {
   const total = report.nodes.length;
-  if (report.ok) return `OK: the canary was detected on all ${total} node(s) via ${report.channel}`;
+  const ofCluster = report.clusterName === undefined ? "" : ` of cluster ${report.clusterName}`;
+  if (report.ok)
+    return `OK: the canary was detected on all ${total} node(s)${ofCluster} via ${report.channel}`;
   const lines = [
-    `FAIL: ${report.failedNodes.length} of ${total} node(s) did not prove detection: ${report.failedNodes.join(", ")}`,
+    `FAIL: ${report.failedNodes.length} of ${total} node(s)${ofCluster} did not prove detection: ${report.failedNodes.join(", ")}`,
   ];
   if (report.feedFailure) lines.push(`the ${report.channel} channel failed: ${report.feedFailure}`);
   return lines.join("\n");
@@ -279,6 +286,7 @@ export function formatNodesVerdict(report: NodesReport): string {
 export function nodesReportJson(report: NodesReport): Record<string, unknown> {
   return {
     ok: report.ok,
+    cluster: report.clusterName ?? null,
     channel: report.channel,
     timeoutSeconds: report.timeoutMs / 1000,
     failedNodes: report.failedNodes,
@@ -306,6 +314,7 @@ export interface NodesSettings {
   falcoPods: { namespace: string; labelSelector: string; container: string };
   ui?: { url?: string; namespace: string; serviceName: string; port: number; user: string; password: string };
   nats?: { url: string; subject: string };
+  clusterName?: string;
   warnings: string[];
   /** The command that runs the canary's action in a canary pod. */
   triggerCommand: string[];
@@ -341,6 +350,7 @@ export function resolveNodesSettings(
       labelSelector: flags.falcoSelector ?? outputs?.falcoPods?.labelSelector ?? falcoPodSelector(),
       container: flags.falcoContainer ?? outputs?.falcoPods?.container ?? "falco",
     },
+    ...(outputs?.clusterName !== undefined ? { clusterName: outputs.clusterName } : {}),
     warnings: [],
     triggerCommand: canaryTriggerCommand(),
   };

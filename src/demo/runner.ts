@@ -1,4 +1,5 @@
 import { errorMessage, type Channel, type EventFeed } from "../events/feed.ts";
+import { eventCluster } from "../events/cluster.ts";
 import type { FalcoEvent } from "../events/model.ts";
 import { matchesDetection, type DemoTarget } from "./match.ts";
 import { DEMO_STEPS, EXPECTED_DETECTIONS, type ExpectedDetection, type TriggerStep } from "./scenario.ts";
@@ -41,6 +42,11 @@ export interface DemoRunOptions {
   heartbeatMs?: number;
   steps?: readonly TriggerStep[];
   expected?: readonly ExpectedDetection[];
+  /**
+   * The stack's clusterName: a detection must carry `cluster=<name>` (the end-to-end proof of
+   * cluster identity); one without it fails, one naming another cluster is not ours.
+   */
+  clusterName?: string;
   now?: () => number;
 }
 
@@ -55,6 +61,8 @@ export interface DetectionResult {
   receivedAt?: number;
   /** From the start of the trigger to the event's arrival, on the local clock. */
   latencyMs?: number;
+  /** The cluster the event names (`output_fields.cluster` or the `cluster=` suffix), if any. */
+  cluster?: string;
 }
 
 export interface DemoReport {
@@ -63,6 +71,12 @@ export interface DemoReport {
   target: DemoTarget;
   timeoutMs: number;
   results: DetectionResult[];
+  /** The cluster each detection had to name, when the stack sets clusterName. */
+  clusterName?: string;
+  /** Detections that arrived without the cluster's name (only with clusterName). */
+  withoutCluster: DetectionResult[];
+  /** Other clusters whose events would have matched (another stack's outputs?). */
+  otherClusters: string[];
   /** Payloads or lines that were not events. */
   problems: string[];
   /** Set when the channel broke while waiting. */
@@ -100,13 +114,23 @@ export async function runDemoScenario(options: DemoRunOptions): Promise<DemoRepo
   }
   const withIds: DemoTarget = { ...target, containerIds: target.containerIds ?? status.containerIds };
   progress(`demo pod ${podName} is ready`);
+  if (options.clusterName !== undefined)
+    progress(`cluster ${options.clusterName}: each detection must carry cluster=${options.clusterName}`);
 
   const results: DetectionResult[] = expected.map((detection) => {
     const step = steps.find((candidate) => candidate.id === detection.step);
     if (!step) throw new Error(`expected detection ${detection.rule} names unknown step ${detection.step}`);
     return { expected: detection, step };
   });
-  const received: { event: FalcoEvent; origin: string; at: number; used: boolean }[] = [];
+  const received: {
+    event: FalcoEvent;
+    origin: string;
+    at: number;
+    used: boolean;
+    cluster?: string;
+  }[] = [];
+  const { clusterName } = options;
+  const otherClusters = new Set<string>();
   const problems: string[] = [];
   let feedFailure: string | undefined;
   let wake: () => void = () => undefined;
@@ -115,9 +139,19 @@ export async function runDemoScenario(options: DemoRunOptions): Promise<DemoRepo
     for (const result of results) {
       if (result.event || result.triggeredAt === undefined) continue;
       const triggeredAt = result.triggeredAt;
-      const hit = received.find(
+      const candidates = received.filter(
         (item) => !item.used && matchesDetection(item.event, result.expected, withIds, triggeredAt, skew),
       );
+      // With a cluster name: ours first, then one naming no cluster (a failure, reported as such);
+      // another cluster's demo pod has the same name, so its events are not ours.
+      const ours = candidates.filter(
+        (item) => clusterName === undefined || item.cluster === undefined || item.cluster === clusterName,
+      );
+      for (const item of candidates) {
+        if (clusterName !== undefined && item.cluster !== undefined && item.cluster !== clusterName)
+          otherClusters.add(item.cluster);
+      }
+      const hit = ours.find((item) => item.cluster === clusterName) ?? ours[0];
       if (!hit) continue;
       hit.used = true;
       Object.assign(result, {
@@ -125,9 +159,14 @@ export async function runDemoScenario(options: DemoRunOptions): Promise<DemoRepo
         origin: hit.origin,
         receivedAt: hit.at,
         latencyMs: Math.max(0, hit.at - triggeredAt),
+        cluster: hit.cluster,
       });
+      const unnamed =
+        clusterName !== undefined && hit.cluster === undefined
+          ? `, but without the cluster field (expected cluster=${clusterName})`
+          : "";
       progress(
-        `detected "${result.expected.rule}" (${result.step.title}) via ${feed.channel} after ${formatSeconds(result.latencyMs ?? 0)}`,
+        `detected "${result.expected.rule}" (${result.step.title}) via ${feed.channel} after ${formatSeconds(result.latencyMs ?? 0)}${unnamed}`,
       );
     }
     if (results.every((result) => result.event) || feedFailure) wake();
@@ -135,7 +174,7 @@ export async function runDemoScenario(options: DemoRunOptions): Promise<DemoRepo
 
   await feed.start({
     event(event, origin) {
-      received.push({ event, origin, at: now(), used: false });
+      received.push({ event, origin, at: now(), used: false, cluster: eventCluster(event) });
       evaluate();
     },
     problem(message) {
@@ -174,15 +213,25 @@ export async function runDemoScenario(options: DemoRunOptions): Promise<DemoRepo
     await feed.stop();
   }
 
+  const withoutCluster =
+    clusterName === undefined
+      ? []
+      : results.filter((result) => result.event !== undefined && result.cluster === undefined);
   return {
     channel: feed.channel,
     feedDescription: feed.description,
     target: withIds,
     timeoutMs: options.timeoutMs,
     results,
+    ...(clusterName !== undefined ? { clusterName } : {}),
+    withoutCluster,
+    otherClusters: [...otherClusters],
     problems,
     feedFailure,
-    ok: results.every((result) => result.event !== undefined) && feedFailure === undefined,
+    ok:
+      results.every((result) => result.event !== undefined) &&
+      withoutCluster.length === 0 &&
+      feedFailure === undefined,
   };
 }
 

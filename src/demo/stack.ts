@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { falcoPodSelector, UI_PORT, UI_SERVICE } from "../builders/names.ts";
+import { clusterNameProblem } from "../events/cluster.ts";
 import type { Channel } from "../events/feed.ts";
 import { parsePriority, isAtLeast, type Priority } from "../events/model.ts";
 import type { DemoTarget } from "./match.ts";
@@ -37,6 +38,14 @@ const stackOutputsSchema = z.object({
       labelSelector: z.string().optional(),
       container: z.string().optional(),
       rule: z.string().optional(),
+    })
+    .optional(),
+  /** The cluster every event must name (`cluster=<name>`); only when the stack sets clusterName. */
+  clusterName: z
+    .string()
+    .superRefine((name, ctx) => {
+      const problem = clusterNameProblem(name);
+      if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
     })
     .optional(),
 });
@@ -129,6 +138,8 @@ export interface DemoSettings {
   /** Either a URL to use as is, or a service to port-forward to. */
   ui?: { url?: string; namespace: string; serviceName: string; port: number; user: string; password: string };
   nats?: { url: string; subject: string };
+  /** The stack's clusterName: each detection must carry `cluster=<name>`. */
+  clusterName?: string;
   /** Things worth knowing that do not stop the demo. */
   warnings: string[];
 }
@@ -253,6 +264,7 @@ export function resolveDemoSettings(
     timeoutMs: flags.timeoutSeconds * 1000,
     target: { namespace: demoNamespace, pod, container },
     falcoPods,
+    ...(outputs?.clusterName !== undefined ? { clusterName: outputs.clusterName } : {}),
     warnings,
   };
 

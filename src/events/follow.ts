@@ -1,3 +1,4 @@
+import { eventCluster } from "./cluster.ts";
 import { formatEventJson, formatEventLine } from "./format.ts";
 import { errorMessage, type EventFeed } from "./feed.ts";
 import { isAtLeast, type Priority } from "./model.ts";
@@ -5,12 +6,14 @@ import { printable } from "./printable.ts";
 
 export interface FollowOptions {
   feed: EventFeed;
-  /** Stop after this many events (after the priority filter). */
+  /** Stop after this many events (after the priority and cluster filters). */
   count?: number;
   /** Stop after this long, counted from the call: connecting is part of it. */
   timeoutMs?: number;
   /** Show only events at least this severe. */
   minimumPriority?: Priority;
+  /** Show only events that name this cluster (`output_fields.cluster`, or Falco's `cluster=` suffix). */
+  cluster?: string;
   json: boolean;
   /** Where each event line goes (stdout). */
   writeLine(line: string): void;
@@ -56,6 +59,7 @@ export async function followEvents(options: FollowOptions): Promise<FollowOutcom
       event(event) {
         if (finished) return;
         if (options.minimumPriority && !isAtLeast(event.priority, options.minimumPriority)) return;
+        if (options.cluster !== undefined && eventCluster(event) !== options.cluster) return;
         received += 1;
         options.writeLine(options.json ? formatEventJson(event) : formatEventLine(event));
         if (options.count !== undefined && received >= options.count) end({ reason: "count", received });
@@ -76,7 +80,8 @@ export async function followEvents(options: FollowOptions): Promise<FollowOutcom
     await feed.stop();
     throw error;
   }
-  if (!finished) options.notice(`following ${feed.description}`);
+  const only = options.cluster === undefined ? "" : `, only cluster ${options.cluster}`;
+  if (!finished) options.notice(`following ${feed.description}${only}`);
 
   try {
     return await done;

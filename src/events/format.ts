@@ -1,3 +1,4 @@
+import { eventCluster } from "./cluster.ts";
 import { eventWorkload, type FalcoEvent } from "./model.ts";
 import { printable } from "./printable.ts";
 
@@ -10,7 +11,8 @@ const KEY_FIELDS: readonly (readonly [label: string, names: readonly string[]])[
 ];
 
 /**
- * One readable line: time, priority, rule, then where it happened and the key fields. Every value
+ * One readable line: time, priority, rule, then where it happened and the key fields, the node,
+ * and last the cluster when the event names one (`cluster=prod`). Every value
  * comes from the event's sender (a process command line is whatever the attacker typed), so each
  * goes through `printable`: no escape sequence or newline of theirs reaches the terminal.
  */
@@ -30,6 +32,8 @@ export function formatEventLine(event: FalcoEvent): string {
     }
   }
   if (event.hostname) parts.push(`node=${quoteIfNeeded(event.hostname)}`);
+  const cluster = eventCluster(event);
+  if (cluster !== undefined) parts.push(`cluster=${quoteIfNeeded(cluster)}`);
   return parts.join("  ");
 }
 

@@ -6,6 +6,7 @@ import {
   preview,
   type FalcoEvent,
 } from "./model.ts";
+import { CLUSTER_FIELD, splitClusterSuffix } from "./cluster.ts";
 
 /** The output message a rule starts its text with, so a text-form log line can name its rule. */
 export interface KnownOutput {
@@ -59,7 +60,10 @@ export function parseFalcoLogLine(line: string, options: LogLineOptions = {}): L
   const millis = Number(text[4].padEnd(9, "0").slice(0, 3));
   const time = onSameDay(options.referenceTime ?? kubeletTime ?? new Date(), hours, minutes, seconds, millis);
   const body = text[6];
-  const { message, fields } = splitOutput(body);
+  // Falco's append_output puts ` cluster=<name>` after the rule's own output: split it off first.
+  const { rest: ruleOutput, cluster } = splitClusterSuffix(body);
+  const { message, fields } = splitOutput(ruleOutput);
+  if (cluster !== undefined) fields[CLUSTER_FIELD] = cluster;
   const known = options.knownOutputs?.find((candidate) => message.startsWith(candidate.message));
   const event: FalcoEvent = {
     rule: known?.rule ?? message,

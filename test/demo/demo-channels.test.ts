@@ -6,10 +6,16 @@ import { logFeed, type LogLineSource } from "../../src/events/log-feed.ts";
 import { FeedUnavailableError } from "../../src/events/feed.ts";
 import { natsSubject } from "../../src/events/subject.ts";
 import { runDemoScenario } from "../../src/demo/runner.ts";
-import { DEMO_KNOWN_OUTPUTS, NGINX_WRITE_RULE, TERMINAL_SHELL_RULE } from "../../src/demo/scenario.ts";
+import {
+  DEMO_KNOWN_OUTPUTS,
+  EXPECTED_DETECTIONS,
+  NGINX_WRITE_RULE,
+  TERMINAL_SHELL_RULE,
+} from "../../src/demo/scenario.ts";
+import { formatMissing } from "../../src/demo/report.ts";
 import { FakeCluster, readyPod } from "../helpers/demo-fakes.ts";
 import { freePort, startNatsServer, type NatsServer } from "../helpers/nats-server.ts";
-import { payloadLike, tutorialLogLines } from "../helpers/falco-events.ts";
+import { clusterPayload, payloadLike, tutorialLogLines } from "../helpers/falco-events.ts";
 
 describe("demo waiting on NATS (real nats-server)", () => {
   let server: NatsServer;
@@ -55,6 +61,54 @@ describe("demo waiting on NATS (real nats-server)", () => {
         ["falco.warning.write_inside_nginx_html_folder", "www"],
       ],
     );
+  });
+
+  it("with the stack's clusterName, matches what falcosidekick publishes on falco.<cluster>.<priority>.<rule>", async () => {
+    const target = { namespace: "demo", pod: "www", container: "www" };
+    const cluster = new FakeCluster(readyPod, async (step) => {
+      const common = { namespace: "demo", pod: "www", container: "www", time: new Date() };
+      const payload =
+        step.id === "html-write"
+          ? clusterPayload("eu-west-1", { ...common, rule: NGINX_WRITE_RULE, priority: "Warning" })
+          : clusterPayload("eu-west-1", {
+              ...common,
+              cmdline: step.id === "shell-command" ? "sh -c ls /" : "sh",
+            });
+      // The same pod name in another cluster of the fleet, on the same server.
+      const elsewhere = clusterPayload("us-east-1", {
+        ...common,
+        rule: String(payload.rule),
+        priority: String(payload.priority),
+      });
+      const priority = payload.priority as "Notice" | "Warning";
+      publisher.publish(
+        natsSubject(priority, String(payload.rule), { cluster: "us-east-1" }),
+        JSON.stringify(elsewhere),
+      );
+      publisher.publish(
+        natsSubject(priority, String(payload.rule), { cluster: "eu-west-1" }),
+        JSON.stringify(payload),
+      );
+      await publisher.flush();
+    });
+    const report = await runDemoScenario({
+      cluster,
+      feed: natsFeed({ url: server.url }),
+      target,
+      timeoutMs: 5000,
+      clusterName: "eu-west-1",
+      progress: () => undefined,
+    });
+    assert.equal(report.ok, true, JSON.stringify(report.results.map((result) => result.origin)));
+    assert.deepEqual(
+      report.results.map((result) => [result.origin, result.cluster]),
+      [
+        ["falco.eu-west-1.notice.terminal_shell_in_container", "eu-west-1"],
+        ["falco.eu-west-1.notice.terminal_shell_in_container", "eu-west-1"],
+        ["falco.eu-west-1.warning.write_inside_nginx_html_folder", "eu-west-1"],
+      ],
+    );
+    assert.deepEqual(report.otherClusters, ["us-east-1"]);
   });
 
   it("fails before triggering when NATS cannot be reached", async () => {
@@ -111,5 +165,43 @@ describe("demo waiting on the Falco logs", () => {
     assert.equal(interactive.event, undefined);
     assert.equal(write.event, undefined);
     assert.equal(report.ok, false);
+  });
+
+  it("reads cluster=<name> at the end of the log line as the detection's cluster", async () => {
+    const [tutorialLine] = tutorialLogLines();
+    const day = "2025-01-06";
+    const clock = Date.parse(`${day}T11:09:37.000Z`);
+    let emit: (origin: string, line: string) => void = () => undefined;
+    const source: LogLineSource = {
+      description: "fake Falco pod logs",
+      async start(onLine) {
+        emit = onLine;
+      },
+      async stop() {},
+    };
+    const run = (suffix: string) =>
+      runDemoScenario({
+        cluster: new FakeCluster(readyPod, (step) => {
+          if (step.id === "shell-command")
+            emit("falco-x1", `${day}T11:09:37.500000000Z ${tutorialLine}${suffix}`);
+        }),
+        feed: logFeed(source, { knownOutputs: DEMO_KNOWN_OUTPUTS }),
+        target: { namespace: "default", pod: "www", container: "www" },
+        timeoutMs: 30,
+        clusterName: "prod",
+        expected: EXPECTED_DETECTIONS.slice(0, 1),
+        progress: () => undefined,
+        now: () => clock,
+      });
+    const named = await run(" cluster=prod");
+    assert.equal(named.results[0]?.cluster, "prod");
+    assert.equal(named.ok, true);
+    const unnamed = await run("");
+    assert.equal(unnamed.results[0]?.event?.rule, TERMINAL_SHELL_RULE);
+    assert.equal(unnamed.ok, false, "a detection without the cluster is no proof of it");
+    assert.match(
+      formatMissing(unnamed).join("\n"),
+      /Falco's append_output must add cluster=prod to every output line/,
+    );
   });
 });

@@ -2,6 +2,9 @@ import { after, afterEach, before, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import net from "node:net";
 import { KubeConfig } from "@kubernetes/client-node";
 import { KubeError, loadKubeConfig } from "../../src/k8s/kube.ts";
@@ -26,7 +29,7 @@ import {
   type KubeWebSockets,
 } from "../helpers/kube-ws-stand-in.ts";
 import { startUiStandIn, type UiStandIn } from "../helpers/ui-stand-in.ts";
-import { payloadLike } from "../helpers/falco-events.ts";
+import { clusterPayload, payloadLike } from "../helpers/falco-events.ts";
 import { freePort } from "../helpers/nats-server.ts";
 import { hasStackTrace, runCommand } from "../helpers/cli-in-process.ts";
 
@@ -434,5 +437,69 @@ describe("falco-stack demo --via ui over exec and port-forward", () => {
     assert.ok(sockets.portForwards.length > 0);
     await Promise.all(sockets.portForwards.map((forward) => forward.closed));
     assert.equal(await connectionRefused(Number(forwardedTo[1])), true);
+  });
+  it("with the stack's clusterName, exits 1 when the detections lack it and 0 when they carry it", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "falco-stack-demo-cluster-"));
+    const outputsFile = path.join(dir, "outputs.json");
+    await writeFile(
+      outputsFile,
+      JSON.stringify({
+        namespace: "falco",
+        falcoPods: { namespace: "falco", labelSelector: "app.kubernetes.io/name=falco", container: "falco" },
+        ui: { enabled: true, namespace: "falco", serviceName: "falcosidekick-ui", port: 2802 },
+        uiUser,
+        uiPassword,
+        demo: { enabled: true, namespace: "demo", podName: "www", container: "www" },
+        clusterName: "prod",
+      }),
+    );
+    /** Each trigger's detection into the UI, with falcosidekick's custom field when `cluster` is given. */
+    const detectionsInto =
+      (cluster: string | undefined): ExecScript =>
+      async (session) => {
+        const command = session.request.command;
+        const isHtmlWrite = command[2]?.includes(HTML_FILE) ?? false;
+        const changes = {
+          rule: isHtmlWrite ? NGINX_WRITE_RULE : TERMINAL_SHELL_RULE,
+          priority: isHtmlWrite ? "Warning" : "Notice",
+          time: new Date(),
+          namespace: "demo",
+          pod: "www",
+          cmdline: isHtmlWrite ? `sh -c echo >> ${HTML_FILE}` : command.length > 1 ? "sh -c ls /" : "sh",
+          uuid: `cluster-${cluster ?? "none"}-${sockets.execs.length}`,
+        };
+        ui.events.push(cluster === undefined ? payloadLike(changes) : clusterPayload(cluster, changes));
+        await shellLikeScript(session);
+      };
+    const demo = () =>
+      runCommand(registerDemoCommand, [
+        "demo",
+        "--outputs-file",
+        outputsFile,
+        "--via",
+        "ui",
+        "--timeout",
+        "10",
+      ]).done;
+
+    sockets.script = detectionsInto(undefined);
+    const without = await demo();
+    assert.equal(without.code, 1, without.stderr);
+    assert.match(without.stderr, /^cluster prod: each detection must carry cluster=prod$/m);
+    assert.match(without.stdout, /^cluster: prod$/m);
+    assert.match(without.stdout, /^3 of 3 arrived without the cluster field \(cluster=prod\)$/m);
+    assert.match(
+      without.stdout,
+      /^no cluster: "Write inside nginx html folder" after append to \/usr\/share\/nginx\/html\/index\.html arrived via ui without the cluster field/m,
+    );
+    assert.ok(!hasStackTrace(without.stderr));
+    await Promise.all(sockets.portForwards.map((forward) => forward.closed));
+
+    ui.events.length = 0;
+    sockets.script = detectionsInto("prod");
+    const withCluster = await demo();
+    assert.equal(withCluster.code, 0, withCluster.stderr + withCluster.stdout);
+    assert.match(withCluster.stdout, /^all 3 expected detections arrived via ui, each with cluster=prod$/m);
+    assert.match(withCluster.stdout, /Write inside nginx html folder +Warning +ui +\d+\.\ds +prod$/m);
   });
 });

@@ -1,6 +1,6 @@
 import { after, before, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { CANARY_RULE, canaryTriggerCommand } from "../../src/builders/canary.ts";
@@ -217,6 +217,50 @@ describe("demo --nodes against the stand-in API", () => {
       refused.stderr,
       /the detection canary is disabled in this stack \(canary\.enabled: false\)\. Enable it: pulumi config set --path 'falco-stack:canary\.enabled' true --stack dev/,
     );
+  });
+});
+
+describe("demo --nodes with the stack's clusterName", () => {
+  it("prints the cluster above the table and in the JSON", async () => {
+    sockets.script = falcoDetectsOn(NODES);
+    const outputs = JSON.parse(await readFile(outputsFile, "utf8")) as Record<string, unknown>;
+    const withCluster = path.join(path.dirname(outputsFile), "prod.json");
+    await writeFile(withCluster, JSON.stringify({ ...outputs, clusterName: "prod" }));
+    const table = await runCommand(registerDemoCommand, [
+      "demo",
+      "--nodes",
+      "--outputs-file",
+      withCluster,
+      "--timeout",
+      "5",
+    ]).done;
+    assert.equal(table.code, 0, table.stderr);
+    const lines = table.stdout.trimEnd().split("\n");
+    assert.equal(lines[0], "cluster: prod");
+    assert.match(lines[1] ?? "", /^NODE\s+FALCO POD\s+READY/);
+    assert.equal(lines.at(-1), "OK: the canary was detected on all 3 node(s) of cluster prod via logs");
+
+    const json = await runCommand(registerDemoCommand, [
+      "demo",
+      "--nodes",
+      "--json",
+      "--outputs-file",
+      withCluster,
+      "--timeout",
+      "5",
+    ]).done;
+    assert.equal(json.code, 0, json.stderr);
+    assert.equal((JSON.parse(json.stdout) as { cluster: unknown }).cluster, "prod");
+    const plain = await runCommand(registerDemoCommand, [
+      "demo",
+      "--nodes",
+      "--json",
+      "--outputs-file",
+      outputsFile,
+      "--timeout",
+      "5",
+    ]).done;
+    assert.equal((JSON.parse(plain.stdout) as { cluster: unknown }).cluster, null);
   });
 });
 

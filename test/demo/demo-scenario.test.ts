@@ -235,6 +235,97 @@ describe("demo scenario", () => {
   });
 });
 
+describe("demo with the stack's clusterName", () => {
+  /** Each trigger's detection, naming `cluster` as the stack makes falcosidekick and Falco do. */
+  function clusterRun(
+    cluster: string | undefined,
+    { clusterName, timeoutMs = 2000 }: { clusterName?: string; timeoutMs?: number } = { clusterName: "prod" },
+  ) {
+    const clock = new ManualClock(T0);
+    const feed = new FakeFeed();
+    const fakeCluster = new FakeCluster(readyPod, (step) => {
+      clock.advance(100);
+      const event = detectionFor(step, clock.time, cluster === undefined ? {} : { extraFields: { cluster } });
+      feed.sink?.event(event, `falco.${cluster ?? "notice"}.${step.id}`);
+    });
+    return scenario({ feed, cluster: fakeCluster, clock, clusterName, timeoutMs });
+  }
+
+  it("passes when every detection carries cluster=<name>, and says so", async () => {
+    const { run, progress } = clusterRun("prod");
+    const report = await run;
+    assert.equal(report.ok, true);
+    assert.deepEqual(
+      report.results.map((result) => result.cluster),
+      ["prod", "prod", "prod"],
+    );
+    assert.ok(progress.includes("cluster prod: each detection must carry cluster=prod"), progress.join("\n"));
+    const table = formatDemoTable(report).split("\n");
+    assert.equal(table[0], "cluster: prod");
+    assert.match(table[1] ?? "", /^STEP +RULE +PRIORITY +CHANNEL +LATENCY +CLUSTER$/);
+    assert.match(table[2] ?? "", /Terminal shell in container +Notice +nats +0\.1s +prod$/);
+    assert.equal(formatVerdict(report), "all 3 expected detections arrived via nats, each with cluster=prod");
+    assert.deepEqual(formatMissing(report), []);
+  });
+
+  it("fails when the detections arrive without the cluster field, naming it", async () => {
+    const { run, progress } = clusterRun(undefined);
+    const report = await run;
+    assert.equal(report.ok, false);
+    assert.equal(
+      report.results.every((result) => result.event !== undefined),
+      true,
+      "all arrived",
+    );
+    assert.equal(report.withoutCluster.length, 3);
+    assert.ok(
+      progress.some((line) =>
+        /^detected "Terminal shell in container" .* after 0\.1s, but without the cluster field \(expected cluster=prod\)$/.test(
+          line,
+        ),
+      ),
+      progress.join("\n"),
+    );
+    assert.match(formatDemoTable(report).split("\n")[2] ?? "", /nats +0\.1s +MISSING$/);
+    assert.equal(formatVerdict(report), "3 of 3 arrived without the cluster field (cluster=prod)");
+    const missing = formatMissing(report);
+    assert.match(
+      missing[0] ?? "",
+      /^no cluster: "Terminal shell in container" after sh -c "ls \/" with a terminal arrived via nats without the cluster field \(output_fields\.cluster, or cluster=prod at the end of the output\)$/,
+    );
+    assert.match(missing[1] ?? "", /falcosidekick's customfields must hold cluster:prod/);
+  });
+
+  it("does not take another cluster's detection for ours", async () => {
+    const { run } = clusterRun("dev", { clusterName: "prod", timeoutMs: 30 });
+    const report = await run;
+    assert.equal(report.ok, false);
+    assert.equal(report.results.filter((result) => result.event).length, 0);
+    assert.deepEqual(report.otherClusters, ["dev"]);
+    assert.equal(formatVerdict(report), "3 of 3 expected detections missing after 0.0s");
+    assert.ok(
+      formatMissing(report).includes(
+        "events of the demo pod came from other cluster(s): dev, not prod: are these outputs this cluster's stack?",
+      ),
+    );
+    // Without a cluster name nothing is required: the same events are the detections.
+    const plain = await clusterRun("dev", {}).run;
+    assert.equal(plain.ok, true);
+  });
+
+  it("names the cluster's subject in the NATS hint for a missing detection", async () => {
+    const clock = new ManualClock(T0);
+    const feed = new FakeFeed();
+    const cluster = new FakeCluster(readyPod, () => undefined);
+    const report = await scenario({ feed, cluster, clock, clusterName: "prod", timeoutMs: 10 }).run;
+    const hints = formatMissing(report).join("\n");
+    assert.match(hints, /\(subject falco\.prod\.warning\.\*\)/);
+    assert.match(hints, /\(subject falco\.prod\.notice\.\*\)/);
+    const without = await scenario({ feed: new FakeFeed(), cluster, clock, timeoutMs: 10 }).run;
+    assert.match(formatMissing(without).join("\n"), /\(subject falco\.notice\.\*\)/);
+  });
+});
+
 describe("demo progress while the channel is in trouble", () => {
   it("shows the feed's reconnecting and retrying notices among the progress lines", async () => {
     const feed = new FakeFeed();

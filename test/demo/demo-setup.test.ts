@@ -18,6 +18,8 @@ import { deploy } from "../../src/cli/deploy.ts";
 import { capturePulumi, type PulumiCall } from "../../src/cli/pulumi-cli.ts";
 import { hasStackTrace, runCommand } from "../helpers/cli-in-process.ts";
 import { projectRoot } from "../helpers/shared.ts";
+import { renderStack } from "../../src/render/render.ts";
+import { resolveNodesSettings } from "../../src/demo/nodes.ts";
 
 /** The outputs the lead's program writes (the contract in the brief). */
 const contractOutputs = {
@@ -215,6 +217,35 @@ describe("demo settings from stack outputs and flags", () => {
     assert.deepEqual(settings.warnings, [
       "this stack's falcosidekick has no nats output enabled: nothing will be published on NATS",
     ]);
+  });
+});
+
+describe("the stack's clusterName in the demo", () => {
+  const prodEnv = {
+    FALCO_STACK_SLACK_WEBHOOKURL: "https://hooks.slack.com/services/T0/B0/demo",
+    FALCO_STACK_ELASTICSEARCH_USERNAME: "falco",
+    FALCO_STACK_ELASTICSEARCH_PASSWORD: "demo-password",
+  };
+
+  it("reads it from the outputs the plan exports (prod sets it, dev does not)", () => {
+    const outputsOf = (stack: string, env: Record<string, string>) =>
+      parseStackOutputs(
+        JSON.parse(JSON.stringify(renderStack({ stack, env }).plan.outputs)) as unknown,
+        `stack ${stack}`,
+      );
+    const prod = outputsOf("prod", prodEnv);
+    assert.equal(prod.clusterName, "prod");
+    assert.equal(resolveDemoSettings(prod, flags({ pod: "www" })).clusterName, "prod");
+    assert.equal(resolveNodesSettings(prod, flags()).clusterName, "prod");
+    const dev = outputsOf("dev", {});
+    assert.equal(resolveDemoSettings(dev, flags()).clusterName, undefined);
+  });
+
+  it("refuses outputs whose clusterName is no DNS label, naming it", () => {
+    assert.throws(
+      () => parseStackOutputs({ ...contractOutputs, clusterName: "Prod EU" }, "outputs.json"),
+      /outputs\.json does not look like this stack's outputs: clusterName: "Prod EU" is not a DNS label/,
+    );
   });
 });
 

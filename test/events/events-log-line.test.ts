@@ -4,6 +4,8 @@ import { parseFalcoLogLine, splitOutput } from "../../src/events/log-line.ts";
 import { logFeed, type LogLineSource } from "../../src/events/log-feed.ts";
 import type { FalcoEvent } from "../../src/events/model.ts";
 import { DEMO_KNOWN_OUTPUTS } from "../../src/demo/scenario.ts";
+import { eventCluster } from "../../src/events/cluster.ts";
+import { formatEventLine } from "../../src/events/format.ts";
 import { seedPayload, tutorialLines, tutorialLogLines } from "../helpers/falco-events.ts";
 
 const known = { knownOutputs: DEMO_KNOWN_OUTPUTS };
@@ -73,6 +75,28 @@ describe("Falco log lines, text form (from the tutorial)", () => {
     assert.equal(result.event.outputFields["file"], "/usr/share/nginx/html/index.html");
     assert.equal(result.event.outputFields["command"], "sh -c echo x >> /usr/share/nginx/html/index.html");
     assert.equal(result.event.outputFields["k8s_ns"], "demo");
+  });
+
+  it("reads the ` cluster=prod` that Falco's append_output adds, in both output styles", () => {
+    const [tutorialLine] = tutorialLogLines();
+    const piped =
+      "08:00:01.000000001: Warning File inside /usr/share/nginx/html opened for writing | file=/usr/share/nginx/html/index.html command=sh -c echo x k8s_ns=demo k8s_pod_name=www";
+    for (const line of [tutorialLine, piped]) {
+      const plain = parseFalcoLogLine(line, known);
+      const result = parseFalcoLogLine(`${line} cluster=prod`, known);
+      assert.equal(result.kind, "event");
+      if (result.kind !== "event" || plain.kind !== "event") return;
+      assert.equal(result.event.rule, plain.event.rule);
+      assert.equal(result.event.outputFields["cluster"], "prod");
+      assert.equal(eventCluster(result.event), "prod");
+      // The rule's own fields are read as without the suffix.
+      assert.deepEqual(
+        { ...result.event.outputFields, cluster: undefined },
+        { ...plain.event.outputFields, cluster: undefined },
+      );
+      assert.match(formatEventLine(result.event), / cluster=prod$/);
+      assert.equal(eventCluster(plain.event), undefined);
+    }
   });
 
   it("keeps the message as rule when the output is not a known one", () => {

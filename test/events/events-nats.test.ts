@@ -6,7 +6,7 @@ import { FeedUnavailableError } from "../../src/events/feed.ts";
 import { natsSubject } from "../../src/events/subject.ts";
 import type { FalcoEvent } from "../../src/events/model.ts";
 import { freePort, startNatsServer, type NatsServer } from "../helpers/nats-server.ts";
-import { payloadLike, seedPayload } from "../helpers/falco-events.ts";
+import { clusterPayload, payloadLike, seedPayload } from "../helpers/falco-events.ts";
 import { hasStackTrace, runCommand } from "../helpers/cli-in-process.ts";
 import { registerEventsCommand } from "../../src/cli/events.ts";
 
@@ -25,9 +25,14 @@ after(async () => {
   await server?.stop();
 });
 
-/** Publishes as falcosidekick does: the payload's JSON on falco.<priority>.<rule slug>. */
-async function publishLikeSidekick(payload: Record<string, unknown>): Promise<string> {
-  const subject = natsSubject(String(payload.priority) as FalcoEvent["priority"], String(payload.rule));
+/**
+ * Publishes as falcosidekick does: the payload's JSON on falco.<priority>.<rule slug>, or with the
+ * stack's clusterName on falco.<cluster>.<priority>.<rule slug>.
+ */
+async function publishLikeSidekick(payload: Record<string, unknown>, cluster?: string): Promise<string> {
+  const subject = natsSubject(String(payload.priority) as FalcoEvent["priority"], String(payload.rule), {
+    cluster,
+  });
   publisher.publish(subject, JSON.stringify(payload));
   await publisher.flush();
   return subject;
@@ -131,6 +136,64 @@ describe("falco-stack events --nats", () => {
     assert.match(lines[0], /cmd="sh -c echo hi"/);
   });
 
+  it("prints the cluster an event carries at the end of its line", async () => {
+    const run = runCli(["events", "--nats", server.url, "--count", "1"]);
+    await run.stderrMatches(/following nats:/);
+    await publishLikeSidekick(clusterPayload("prod"), "prod");
+    const result = await run.done;
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout.trim(), /^\S+ {2}Notice +Terminal shell in container {2}.* cluster=prod$/);
+  });
+
+  it("--cluster subscribes to falco.<cluster>.> and shows only that cluster's events", async () => {
+    const write = { rule: "Write inside nginx html folder", priority: "Warning" };
+    const run = runCli(["events", "--nats", server.url, "--cluster", "prod", "--count", "1", "--json"]);
+    await run.stderrMatches(/following nats:\/\/127\.0\.0\.1:\d+ subject falco\.prod\.>, only cluster prod/);
+    const dev = await publishLikeSidekick(clusterPayload("dev", { ...write, uuid: "dev" }), "dev");
+    const unnamed = await publishLikeSidekick(payloadLike({ ...write, uuid: "no-cluster" }));
+    const prodPayload = clusterPayload("prod", { ...write, uuid: "prod" });
+    const prod = await publishLikeSidekick(prodPayload, "prod");
+    assert.deepEqual(
+      [dev, unnamed, prod],
+      [
+        "falco.dev.warning.write_inside_nginx_html_folder",
+        "falco.warning.write_inside_nginx_html_folder",
+        "falco.prod.warning.write_inside_nginx_html_folder",
+      ],
+    );
+    const result = await run.done;
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(
+      result.stdout
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line) as unknown),
+      [prodPayload],
+    );
+  });
+
+  it("--cluster with --subject keeps the subject and still filters by the event's cluster", async () => {
+    const run = runCli([
+      "events",
+      "--nats",
+      server.url,
+      "--subject",
+      "falco.>",
+      "--cluster",
+      "prod",
+      "--count",
+      "1",
+    ]);
+    await run.stderrMatches(/subject falco\.>, only cluster prod/);
+    // Published where --cluster alone would not listen: the subject is the user's choice.
+    await publishLikeSidekick(clusterPayload("dev"));
+    await publishLikeSidekick(clusterPayload("prod", { pod: "api" }));
+    const result = await run.done;
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout.trim(), /pod=default\/api .*cluster=prod$/);
+    assert.equal(result.stdout.trim().split("\n").length, 1);
+  });
+
   it("exits 1 naming the shortfall when --timeout comes before --count", async () => {
     const result = await runCli(["events", "--nats", server.url, "--count", "3", "--timeout", "0.5"]).done;
     assert.equal(result.code, 1);
@@ -154,6 +217,10 @@ describe("falco-stack events --nats", () => {
       [
         ["events", "--nats", server.url, "--user", "admin"],
         /--user, --password and --password-file belong to --ui/,
+      ],
+      [
+        ["events", "--nats", server.url, "--cluster", "Prod.EU"],
+        /--cluster "Prod\.EU" is not a DNS label \(lower-case letters, digits and '-'.*\), as the stack's clusterName is/,
       ],
     ];
     const results = await Promise.all(cases.map(([args]) => runCli(args).done));

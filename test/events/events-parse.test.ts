@@ -8,9 +8,18 @@ import {
   parsePriority,
   parseSidekickPayload,
 } from "../../src/events/model.ts";
-import { natsSubject, ruleSlug, subjectProblem } from "../../src/events/subject.ts";
+import {
+  CLUSTER_SUBJECT_TEMPLATE,
+  clusterSubscription,
+  natsSubject,
+  prioritySubjectPattern,
+  ruleSlug,
+  subjectProblem,
+} from "../../src/events/subject.ts";
+import { clusterNameProblem, eventCluster } from "../../src/events/cluster.ts";
 import { formatEventJson, formatEventLine } from "../../src/events/format.ts";
-import { seedPayload } from "../helpers/falco-events.ts";
+import { clusterSubjectTemplate } from "../../src/builders/platform-values.ts";
+import { clusterPayload, payloadLike, seedPayload } from "../helpers/falco-events.ts";
 
 describe("falcosidekick payload", () => {
   it("parses the real NATS payload from the tutorial", () => {
@@ -105,12 +114,70 @@ describe("NATS subjects as falcosidekick names them", () => {
     assert.equal(natsSubject("Critical", "A b", "alerts.<rule>.<priority>"), "alerts.a_b.critical");
   });
 
+  it("knows the stack's cluster template falco.<cluster>.<priority>.<rule>", () => {
+    assert.equal(CLUSTER_SUBJECT_TEMPLATE, "falco.<cluster>.<priority>.<rule>");
+    assert.equal(
+      natsSubject("Warning", "Write inside nginx html folder", { cluster: "prod" }),
+      "falco.prod.warning.write_inside_nginx_html_folder",
+    );
+    // Exactly what falcosidekick makes of the template the stack gives it.
+    const deployed = clusterSubjectTemplate("eu-west-1");
+    assert.equal(
+      natsSubject("Notice", "Terminal shell in container", { cluster: "eu-west-1" }),
+      natsSubject("Notice", "Terminal shell in container", deployed),
+    );
+    assert.equal(
+      natsSubject("Notice", "Terminal shell in container", { cluster: "eu-west-1" }),
+      "falco.eu-west-1.notice.terminal_shell_in_container",
+      "the stack writes the name into the template as is: falcosidekick never slugs it",
+    );
+    assert.equal(
+      natsSubject("Critical", "A b", { template: "alerts.<cluster>.<rule>", cluster: "edge-7" }),
+      "alerts.edge-7.a_b",
+    );
+    assert.equal(clusterSubscription("prod"), "falco.prod.>");
+    assert.equal(prioritySubjectPattern("Warning", "prod"), "falco.prod.warning.*");
+    assert.equal(prioritySubjectPattern("Notice"), "falco.notice.*");
+  });
+
+  it("refuses a cluster name that is no DNS label, naming it", () => {
+    assert.equal(clusterNameProblem("eu-west-1"), undefined);
+    for (const bad of ["Prod", "prod.eu", "-prod", "prod_1", "", "a".repeat(64), "falco.>"]) {
+      assert.match(
+        clusterNameProblem(bad) ?? "",
+        /is not a DNS label \(lower-case letters, digits and '-'/,
+        bad,
+      );
+    }
+    assert.throws(() => clusterSubscription("prod.eu"), /cluster name "prod\.eu" is not a DNS label/);
+    assert.throws(() => natsSubject("Notice", "x", "falco.<cluster>.<rule>"), /needs a cluster name/);
+  });
+
   it("explains bad subscription subjects", () => {
     assert.equal(subjectProblem("falco.>"), undefined);
     assert.equal(subjectProblem("falco.*.terminal_shell_in_container"), undefined);
     assert.match(subjectProblem("falco..x") ?? "", /empty token/);
     assert.match(subjectProblem("falco.>.x") ?? "", /only allowed as the last token/);
     assert.match(subjectProblem("falco x") ?? "", /white space/);
+  });
+});
+
+describe("the cluster an event names", () => {
+  it("reads output_fields.cluster, else the cluster= suffix of the output", () => {
+    assert.equal(eventCluster(eventFromJson(clusterPayload("prod"))), "prod");
+    assert.equal(eventCluster(eventFromJson(payloadLike({ extraFields: { cluster: "dev" } }))), "dev");
+    const suffixOnly = { ...payloadLike({}), output: `${String(seedPayload().output)} cluster=edge-7` };
+    assert.equal(eventCluster(eventFromJson(suffixOnly)), "edge-7");
+    assert.equal(eventCluster(eventFromJson(seedPayload())), undefined);
+    assert.equal(eventCluster(eventFromJson(payloadLike({ extraFields: { cluster: "<NA>" } }))), undefined);
+  });
+
+  it("prints it last on the readable line; --json stays as sent", () => {
+    const payload = clusterPayload("prod");
+    const event = eventFromJson(payload);
+    assert.match(formatEventLine(event), / {2}node=pool-6594f-lkgfv {2}cluster=prod$/);
+    assert.equal(formatEventJson(event), JSON.stringify(payload));
+    assert.doesNotMatch(formatEventLine(eventFromJson(seedPayload())), /cluster=/);
   });
 });
 

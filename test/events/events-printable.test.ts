@@ -79,6 +79,8 @@ describe("event fields reach the terminal printable", () => {
       results: [],
       problems: [`falco.x\u001b[2J: payload is not JSON: {\u0007`],
       channel: "nats",
+      withoutCluster: [],
+      otherClusters: [],
     } as unknown as DemoReport;
     const lines = formatMissing(report);
     assert.doesNotMatch(lines.join("\n"), TERMINAL_CONTROL);

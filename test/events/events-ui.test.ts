@@ -6,7 +6,7 @@ import type { FalcoEvent } from "../../src/events/model.ts";
 import { registerEventsCommand } from "../../src/cli/events.ts";
 import { startUiStandIn, type UiStandIn } from "../helpers/ui-stand-in.ts";
 import { freePort } from "../helpers/nats-server.ts";
-import { payloadLike, seedPayload } from "../helpers/falco-events.ts";
+import { clusterPayload, payloadLike, seedPayload } from "../helpers/falco-events.ts";
 import { hasStackTrace, runCommand } from "../helpers/cli-in-process.ts";
 
 // The UI API is played by a local HTTP server that stands in for falcosidekick-ui (see ui-stand-in.ts).
@@ -190,6 +190,41 @@ describe("falco-stack events --ui", () => {
     const outcome = await run.done;
     assert.equal(outcome.code, 0, outcome.stderr);
     assert.deepEqual(JSON.parse(outcome.stdout), payload);
+  });
+
+  it("--cluster keeps only that cluster's events, filtered here (the UI has no such search)", async () => {
+    const run = runCommand(registerEventsCommand, [
+      "events",
+      "--ui",
+      ui.url,
+      "--user",
+      user,
+      "--password",
+      password,
+      "--cluster",
+      "prod",
+      "--count",
+      "1",
+      "--poll",
+      "20",
+    ]);
+    await run.stderrMatches(/following falcosidekick UI .*, only cluster prod/);
+    const now = Date.now();
+    // Stored at once, delivered oldest first: without the filter, dev's event would be printed.
+    ui.events.push(
+      clusterPayload("dev", { uuid: "dev-1", time: new Date(now + 1) }),
+      payloadLike({ uuid: "none-1", time: new Date(now + 2) }),
+      clusterPayload("prod", { uuid: "prod-1", time: new Date(now + 3), pod: "api" }),
+    );
+    const outcome = await run.done;
+    assert.equal(outcome.code, 0, outcome.stderr);
+    const lines = outcome.stdout.trim().split("\n");
+    assert.equal(lines.length, 1, outcome.stdout);
+    assert.match(lines[0] ?? "", /pod=default\/api .* cluster=prod$/);
+    assert.ok(
+      ui.requests.every((request) => !request.includes("cluster")),
+      "the UI API is not asked for a cluster",
+    );
   });
 
   it("exits 2 on refused credentials and on missing ones, without a stack trace", async () => {

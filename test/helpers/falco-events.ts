@@ -49,3 +49,15 @@ export function payloadLike(changes: {
     output_fields: fields,
   };
 }
+
+/**
+ * A payload as a stack with `clusterName` delivers it: falcosidekick's custom field in
+ * `output_fields.cluster`, and Falco's `append_output` suffix ` cluster=<name>` on the output.
+ */
+export function clusterPayload(
+  cluster: string,
+  changes: Parameters<typeof payloadLike>[0] = {},
+): Record<string, unknown> {
+  const payload = payloadLike({ ...changes, extraFields: { ...changes.extraFields, cluster } });
+  return { ...payload, output: `${String(payload.output)} cluster=${cluster}` };
+}
