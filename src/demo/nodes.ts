@@ -5,12 +5,12 @@ import {
   canaryPodSelector,
   canaryTriggerCommand,
 } from "../builders/canary.ts";
-import { CANARY_NAMESPACE, falcoPodSelector, UI_PORT, UI_SERVICE } from "../builders/names.ts";
+import { CANARY_NAMESPACE, falcoPodSelector } from "../builders/names.ts";
 import { errorMessage, type Channel, type EventFeed } from "../events/feed.ts";
 import type { KnownOutput } from "../events/log-line.ts";
 import { eventWorkload, isAtLeast, parsePriority, type FalcoEvent } from "../events/model.ts";
 import { formatSeconds, type ExecResult, type ProgressSink } from "./runner.ts";
-import { DemoSetupError, type DemoFlags, type StackOutputs } from "./stack.ts";
+import { DemoSetupError, uiSettingsOf, type DemoFlags, type StackOutputs, type UiAccess } from "./stack.ts";
 
 /**
  * `demo --nodes`: writes the canary's beacon now in the canary pod of every node, waits for each
@@ -312,7 +312,7 @@ export interface NodesSettings {
   timeoutMs: number;
   canary: CanaryRef;
   falcoPods: { namespace: string; labelSelector: string; container: string };
-  ui?: { url?: string; namespace: string; serviceName: string; port: number; user: string; password: string };
+  ui?: UiAccess;
   nats?: { url: string; subject: string };
   clusterName?: string;
   warnings: string[];
@@ -354,23 +354,7 @@ export function resolveNodesSettings(
     warnings: [],
     triggerCommand: canaryTriggerCommand(),
   };
-  if (flags.via === "ui") {
-    const user = flags.user ?? outputs?.uiUser;
-    const password = flags.password ?? outputs?.uiPassword;
-    if (!user || !password) {
-      throw new DemoSetupError(
-        "--via ui needs the UI credentials: the stack outputs uiUser/uiPassword, or --user and --password",
-      );
-    }
-    settings.ui = {
-      url: flags.uiUrl,
-      namespace: outputs?.ui?.namespace ?? falcoNamespace,
-      serviceName: outputs?.ui?.serviceName ?? UI_SERVICE,
-      port: outputs?.ui?.port ?? UI_PORT,
-      user,
-      password,
-    };
-  }
+  if (flags.via === "ui") settings.ui = uiSettingsOf(flags, outputs, falcoNamespace);
   if (flags.via === "nats") {
     if (!flags.nats) {
       throw new DemoSetupError(

@@ -269,22 +269,7 @@ export function resolveDemoSettings(
   };
 
   if (flags.via === "ui") {
-    const user = flags.user ?? outputs?.uiUser;
-    const password = flags.password ?? outputs?.uiPassword;
-    if (!user || !password) {
-      throw new DemoSetupError(
-        "--via ui needs the UI credentials: the stack outputs uiUser/uiPassword, or --user and --password",
-      );
-    }
-    // Without outputs, the UI Service the stack always creates; with --ui-url, these go unused.
-    settings.ui = {
-      url: flags.uiUrl,
-      namespace: outputs?.ui?.namespace ?? falcoNamespace,
-      serviceName: outputs?.ui?.serviceName ?? UI_SERVICE,
-      port: outputs?.ui?.port ?? UI_PORT,
-      user,
-      password,
-    };
+    settings.ui = uiSettingsOf(flags, outputs, falcoNamespace);
     warnings.push(...priorityWarnings(outputs, "webui"));
   }
   if (flags.via === "nats") {
@@ -302,6 +287,35 @@ export function resolveDemoSettings(
     settings.nats = { url: flags.nats, subject: flags.subject ?? "falco.>" };
   }
   return settings;
+}
+
+/** How `--via ui` reaches the UI: a URL, or its Service to port-forward, and the login. */
+export type UiAccess = NonNullable<DemoSettings["ui"]>;
+
+/**
+ * How to reach the UI for `--via ui`: the stack outputs, or flags. Without outputs, the UI Service
+ * the stack always creates; with --ui-url, the Service goes unused.
+ */
+export function uiSettingsOf(
+  flags: DemoFlags,
+  outputs: StackOutputs | undefined,
+  falcoNamespace: string,
+): UiAccess {
+  const user = flags.user ?? outputs?.uiUser;
+  const password = flags.password ?? outputs?.uiPassword;
+  if (!user || !password) {
+    throw new DemoSetupError(
+      "--via ui needs the UI credentials: the stack outputs uiUser/uiPassword, or --user and --password",
+    );
+  }
+  return {
+    url: flags.uiUrl,
+    namespace: outputs?.ui?.namespace ?? falcoNamespace,
+    serviceName: outputs?.ui?.serviceName ?? UI_SERVICE,
+    port: outputs?.ui?.port ?? UI_PORT,
+    user,
+    password,
+  };
 }
 
 function viaNeeds(via: Channel): string {
