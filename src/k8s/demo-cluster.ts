@@ -63,44 +63,62 @@ export class KubeDemoCluster implements DemoCluster {
 
   async exec(target: DemoTarget, step: TriggerStep): Promise<ExecResult> {
     // Like `kubectl exec -it`: stdin stays open until the command ends (ending it closes the session).
-    const stdin = new PassThrough();
-    const stdout = new PassThrough();
-    stdout.resume();
-    let result: ExecResult = { ok: false, message: "the exec session closed without a status" };
-    let socket: Awaited<ReturnType<Exec["exec"]>>;
-    try {
-      socket = await this.execApi.exec(
-        target.namespace,
-        target.pod,
-        target.container,
-        [...step.command],
-        stdout,
-        null,
-        stdin,
-        true,
-        (status) => {
-          result = execResultFromStatus(status);
-        },
-      );
-    } catch (error) {
-      return {
-        ok: false,
-        message: kubeErrorMessage(this.kc, error, `exec in pod ${target.namespace}/${target.pod}`),
-      };
-    }
-    if (step.stdin) stdin.write(step.stdin);
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        result = { ok: false, message: `no end after ${this.execTimeoutMs / 1000}s` };
-        socket.close();
-        resolve();
-      }, this.execTimeoutMs);
-      socket.on("close", () => {
-        clearTimeout(timer);
-        resolve();
-      });
+    return boundedExec(this.kc, this.execApi, target, step.command, this.execTimeoutMs, {
+      tty: true,
+      ...(step.stdin !== undefined ? { stdin: step.stdin } : {}),
     });
-    stdin.end();
-    return result;
   }
+}
+
+/**
+ * An exec session in a pod's container that ends by itself: its result from the status channel,
+ * or a failure after `timeoutMs` (the session is closed then). Output is read and dropped.
+ */
+export async function boundedExec(
+  kc: KubeConfig,
+  execApi: Exec,
+  target: DemoTarget,
+  command: readonly string[],
+  timeoutMs: number,
+  options: { tty: boolean; stdin?: string },
+): Promise<ExecResult> {
+  const stdin = options.tty ? new PassThrough() : null;
+  const output = new PassThrough();
+  output.resume();
+  let result: ExecResult = { ok: false, message: "the exec session closed without a status" };
+  let socket: Awaited<ReturnType<Exec["exec"]>>;
+  try {
+    socket = await execApi.exec(
+      target.namespace,
+      target.pod,
+      target.container,
+      [...command],
+      output,
+      options.tty ? null : output,
+      stdin,
+      options.tty,
+      (status) => {
+        result = execResultFromStatus(status);
+      },
+    );
+  } catch (error) {
+    return {
+      ok: false,
+      message: kubeErrorMessage(kc, error, `exec in pod ${target.namespace}/${target.pod}`),
+    };
+  }
+  if (stdin && options.stdin) stdin.write(options.stdin);
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      result = { ok: false, message: `no end after ${timeoutMs / 1000}s` };
+      socket.close();
+      resolve();
+    }, timeoutMs);
+    socket.on("close", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  stdin?.end();
+  return result;
 }

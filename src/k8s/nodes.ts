@@ -1,9 +1,8 @@
-import { PassThrough } from "node:stream";
 import { CoreV1Api, Exec, type KubeConfig, type V1Pod } from "@kubernetes/client-node";
 import type { CanaryRef, NodeCluster, NodeFacts, NodePod } from "../demo/nodes.ts";
 import type { ExecResult } from "../demo/runner.ts";
 import type { FalcoPodsRef } from "./falco-logs.ts";
-import { execResultFromStatus, podStatusFromPod } from "./demo-cluster.ts";
+import { boundedExec, podStatusFromPod } from "./demo-cluster.ts";
 import { KubeError, kubeErrorMessage } from "./kube.ts";
 
 /** The node check's cluster calls: nodes, the Falco and canary pods on each, and the canary's action. */
@@ -56,42 +55,10 @@ export class KubeNodeCluster implements NodeCluster {
 
   /** Runs the canary's action in a canary pod, without a terminal: a plain `kubectl exec`. */
   async trigger(pod: string): Promise<ExecResult> {
-    const output = new PassThrough();
-    output.resume();
-    let result: ExecResult = { ok: false, message: "the exec session closed without a status" };
-    let socket: Awaited<ReturnType<Exec["exec"]>>;
-    try {
-      socket = await this.execApi.exec(
-        this.canary.namespace,
-        pod,
-        this.canary.container,
-        [...this.triggerCommand],
-        output,
-        output,
-        null,
-        false,
-        (status) => {
-          result = execResultFromStatus(status);
-        },
-      );
-    } catch (error) {
-      return {
-        ok: false,
-        message: kubeErrorMessage(this.kc, error, `exec in pod ${this.canary.namespace}/${pod}`),
-      };
-    }
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        result = { ok: false, message: `no end after ${this.execTimeoutMs / 1000}s` };
-        socket.close();
-        resolve();
-      }, this.execTimeoutMs);
-      socket.on("close", () => {
-        clearTimeout(timer);
-        resolve();
-      });
+    const target = { namespace: this.canary.namespace, pod, container: this.canary.container };
+    return boundedExec(this.kc, this.execApi, target, this.triggerCommand, this.execTimeoutMs, {
+      tty: false,
     });
-    return result;
   }
 
   private async call<T>(what: string, request: () => Promise<T>): Promise<T> {
