@@ -59,18 +59,16 @@ export function parseCases(text: string, file: string): { cases: RuleTestCase[];
   }
   const chunked = caseChunks(source);
   if (chunked) {
-    const documents = chunked.map(({ text: chunk, base }) => ({ document: parseDocument(chunk), base }));
-    if (documents.every(({ document }) => document.errors.length === 0)) {
-      return casesOf(documents, file, lineCounter);
-    }
+    // Each case is read as soon as it is parsed, so no chunk's tree outlives its case.
+    const reader = new CasesReader(file, lineCounter);
+    const clean = chunked.every(({ text: chunk, base }) => reader.read(parseDocument(chunk), base));
+    if (clean) return reader.finish();
   }
   // One parse of the whole text gives YAML's errors as it words and places them.
   const documents = parseAllDocuments(source, { lineCounter: new LineCounter(), prettyErrors: false });
-  return casesOf(
-    Array.isArray(documents) ? documents.map((document) => ({ document, base: 0 })) : [],
-    file,
-    lineCounter,
-  );
+  const reader = new CasesReader(file, lineCounter);
+  if (Array.isArray(documents)) for (const document of documents) reader.read(document, 0);
+  return reader.finish();
 }
 
 /**
@@ -91,42 +89,56 @@ function caseChunks(text: string): { text: string; base: number }[] | undefined 
   }));
 }
 
-function casesOf(
-  documents: readonly { document: Document.Parsed; base: number }[],
-  file: string,
-  lineCounter: LineCounter,
-): { cases: RuleTestCase[]; issues: CaseIssue[] } {
-  const issues: CaseIssue[] = [];
-  const cases: RuleTestCase[] = [];
-  let base = 0;
-  const at = (offset: number | undefined): SourcePosition => {
-    const { line, col } = lineCounter.linePos(base + (offset ?? 0));
-    return { file, line, col };
-  };
-  const issue = (node: Node | null | undefined, message: string, fallbackOffset = 0) => {
-    issues.push({ ...at(node?.range?.[0] ?? fallbackOffset), message });
-  };
-  for (const { document, base: documentBase } of documents) {
-    base = documentBase;
-    for (const error of document.errors) {
-      issues.push({ ...at(error.pos[0]), message: `YAML: ${error.message.split("\n")[0]}` });
-    }
-    if (document.errors.length > 0) continue;
+/** Reads parsed case documents one by one (each at its offset in the file) into cases and issues. */
+class CasesReader {
+  private readonly issues: CaseIssue[] = [];
+  private readonly cases: RuleTestCase[] = [];
+  private base = 0;
+  private document: Document.Parsed | undefined;
+  private readonly reader: CaseReader;
+
+  constructor(
+    private readonly file: string,
+    private readonly lineCounter: LineCounter,
+  ) {
+    const at = (offset: number | undefined): SourcePosition => {
+      const { line, col } = this.lineCounter.linePos(this.base + (offset ?? 0));
+      return { file: this.file, line, col };
+    };
+    const issue = (node: Node | null | undefined, message: string) => {
+      this.issues.push({ ...at(node?.range?.[0] ?? 0), message });
+    };
     // An alias stands for its anchored node, as YAML says.
-    const resolve = (node: unknown): Node | null => resolveAlias(node, document);
+    const resolve = (node: unknown): Node | null => resolveAlias(node, this.document as Document.Parsed);
+    this.reader = { issue, at, resolve };
+  }
+
+  /** Reads one document starting at `base`; false when it has YAML errors (reported as issues). */
+  read(document: Document.Parsed, base: number): boolean {
+    this.base = base;
+    this.document = document;
+    const { issue, at, resolve } = this.reader;
+    for (const error of document.errors) {
+      this.issues.push({ ...at(error.pos[0]), message: `YAML: ${error.message.split("\n")[0]}` });
+    }
+    if (document.errors.length > 0) return false;
     const root = resolve(document.contents);
-    if (root === null || (isScalar(root) && root.value === null)) continue;
+    if (root === null || (isScalar(root) && root.value === null)) return true;
     if (!isSeq(root)) {
       issue(root, "a case file holds a sequence of cases (- name: ..., event: ..., expect: [...])");
-      continue;
+      return true;
     }
     for (const item of root.items) {
-      const parsed = parseCase(resolve(item), { issue, at, resolve });
-      if (parsed) cases.push(parsed);
+      const parsed = parseCase(resolve(item), this.reader);
+      if (parsed) this.cases.push(parsed);
     }
+    return true;
   }
-  issues.push(...duplicateNames(cases));
-  return { cases, issues };
+
+  finish(): { cases: RuleTestCase[]; issues: CaseIssue[] } {
+    this.issues.push(...duplicateNames(this.cases));
+    return { cases: this.cases, issues: this.issues };
+  }
 }
 
 function resolveAlias(node: unknown, document: Document.Parsed): Node | null {
