@@ -11,6 +11,7 @@ import {
   type Scalar,
 } from "yaml";
 import { listRulesPath, readRulesText, RulesFileError, withoutByteOrderMark } from "../load/files.ts";
+import { withPlainProcessEnv } from "../load/yaml-env.ts";
 import { eventValueProblem, isEventType, resolveField, type ResolvedField } from "../fields/catalog.ts";
 import type { EventFields, EventValue } from "./evaluator.ts";
 
@@ -57,6 +58,14 @@ export function parseCases(text: string, file: string): { cases: RuleTestCase[];
   for (let index = source.indexOf("\n"); index !== -1; index = source.indexOf("\n", index + 1)) {
     lineCounter.addNewLine(index + 1);
   }
+  return withPlainProcessEnv(() => parseSource(source, file, lineCounter));
+}
+
+function parseSource(
+  source: string,
+  file: string,
+  lineCounter: LineCounter,
+): { cases: RuleTestCase[]; issues: CaseIssue[] } {
   const chunked = caseChunks(source);
   if (chunked) {
     // Each case is read as soon as it is parsed, so no chunk's tree outlives its case.
