@@ -19,6 +19,7 @@ import {
   type LoadedPlugin,
   type ResolvedField,
 } from "../fields/catalog.ts";
+import { withPlainProcessEnv } from "../load/yaml-env.ts";
 import type { EventFields, EventValue } from "./evaluator.ts";
 
 /**
@@ -77,21 +78,27 @@ export function parseCases(
   for (let index = source.indexOf("\n"); index !== -1; index = source.indexOf("\n", index + 1)) {
     lineCounter.addNewLine(index + 1);
   }
+  return withPlainProcessEnv(() => parseSource(source, file, lineCounter, fields));
+}
+
+function parseSource(
+  source: string,
+  file: string,
+  lineCounter: LineCounter,
+  fields: FieldCatalog,
+): { cases: RuleTestCase[]; issues: CaseIssue[] } {
   const chunked = caseChunks(source);
   if (chunked) {
-    const documents = chunked.map(({ text: chunk, base }) => ({ document: parseDocument(chunk), base }));
-    if (documents.every(({ document }) => document.errors.length === 0)) {
-      return casesOf(documents, file, lineCounter, fields);
-    }
+    // Each case is read as soon as it is parsed, so no chunk's tree outlives its case.
+    const reader = new CasesReader(file, lineCounter, fields);
+    const clean = chunked.every(({ text: chunk, base }) => reader.read(parseDocument(chunk), base));
+    if (clean) return reader.finish();
   }
   // One parse of the whole text gives YAML's errors as it words and places them.
   const documents = parseAllDocuments(source, { lineCounter: new LineCounter(), prettyErrors: false });
-  return casesOf(
-    Array.isArray(documents) ? documents.map((document) => ({ document, base: 0 })) : [],
-    file,
-    lineCounter,
-    fields,
-  );
+  const reader = new CasesReader(file, lineCounter, fields);
+  if (Array.isArray(documents)) for (const document of documents) reader.read(document, 0);
+  return reader.finish();
 }
 
 /**
@@ -112,43 +119,57 @@ function caseChunks(text: string): { text: string; base: number }[] | undefined 
   }));
 }
 
-function casesOf(
-  documents: readonly { document: Document.Parsed; base: number }[],
-  file: string,
-  lineCounter: LineCounter,
-  fields: FieldCatalog,
-): { cases: RuleTestCase[]; issues: CaseIssue[] } {
-  const issues: CaseIssue[] = [];
-  const cases: RuleTestCase[] = [];
-  let base = 0;
-  const at = (offset: number | undefined): SourcePosition => {
-    const { line, col } = lineCounter.linePos(base + (offset ?? 0));
-    return { file, line, col };
-  };
-  const issue = (node: Node | null | undefined, message: string, fallbackOffset = 0) => {
-    issues.push({ ...at(node?.range?.[0] ?? fallbackOffset), message });
-  };
-  for (const { document, base: documentBase } of documents) {
-    base = documentBase;
-    for (const error of document.errors) {
-      issues.push({ ...at(error.pos[0]), message: `YAML: ${error.message.split("\n")[0]}` });
-    }
-    if (document.errors.length > 0) continue;
+/** Reads parsed case documents one by one (each at its offset in the file) into cases and issues. */
+class CasesReader {
+  private readonly issues: CaseIssue[] = [];
+  private readonly cases: RuleTestCase[] = [];
+  private base = 0;
+  private document: Document.Parsed | undefined;
+  private readonly reader: CaseReader;
+
+  constructor(
+    private readonly file: string,
+    private readonly lineCounter: LineCounter,
+    private readonly fields: FieldCatalog,
+  ) {
+    const at = (offset: number | undefined): SourcePosition => {
+      const { line, col } = this.lineCounter.linePos(this.base + (offset ?? 0));
+      return { file: this.file, line, col };
+    };
+    const issue = (node: Node | null | undefined, message: string) => {
+      this.issues.push({ ...at(node?.range?.[0] ?? 0), message });
+    };
     // An alias stands for its anchored node, as YAML says.
-    const resolve = (node: unknown): Node | null => resolveAlias(node, document);
+    const resolve = (node: unknown): Node | null => resolveAlias(node, this.document as Document.Parsed);
+    this.reader = { issue, at, resolve, fields: this.fields };
+  }
+
+  /** Reads one document starting at `base`; false when it has YAML errors (reported as issues). */
+  read(document: Document.Parsed, base: number): boolean {
+    this.base = base;
+    this.document = document;
+    const { issue, at, resolve } = this.reader;
+    for (const error of document.errors) {
+      this.issues.push({ ...at(error.pos[0]), message: `YAML: ${error.message.split("\n")[0]}` });
+    }
+    if (document.errors.length > 0) return false;
     const root = resolve(document.contents);
-    if (root === null || (isScalar(root) && root.value === null)) continue;
+    if (root === null || (isScalar(root) && root.value === null)) return true;
     if (!isSeq(root)) {
       issue(root, "a case file holds a sequence of cases (- name: ..., event: ..., expect: [...])");
-      continue;
+      return true;
     }
     for (const item of root.items) {
-      const parsed = parseCase(resolve(item), { issue, at, resolve, fields });
-      if (parsed) cases.push(parsed);
+      const parsed = parseCase(resolve(item), this.reader);
+      if (parsed) this.cases.push(parsed);
     }
+    return true;
   }
-  issues.push(...duplicateNames(cases));
-  return { cases, issues };
+
+  finish(): { cases: RuleTestCase[]; issues: CaseIssue[] } {
+    this.issues.push(...duplicateNames(this.cases));
+    return { cases: this.cases, issues: this.issues };
+  }
 }
 
 function resolveAlias(node: unknown, document: Document.Parsed): Node | null {

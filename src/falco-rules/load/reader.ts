@@ -19,6 +19,7 @@ import {
 import type { ErrorCode, WarningCode } from "../findings.ts";
 import { withoutByteOrderMark } from "./files.ts";
 import { ScalarSource, type SourceFile, type SourceFiles } from "./located-text.ts";
+import { withPlainProcessEnv } from "./yaml-env.ts";
 
 /** Thrown for an error that stops the current item; `at` is a global offset. */
 export class LoadError extends Error {
@@ -234,13 +235,15 @@ export function readYamlItems(
   // Columns as an editor shows them: the byte-order mark is not a column.
   const file = sources.add(path, withoutByteOrderMark(text), lineCounter);
   const items: ItemMap[] = [];
-  const docs = parseAllDocuments(file.text, {
-    lineCounter,
-    schema: "failsafe",
-    uniqueKeys: false,
-    strict: false,
-    prettyErrors: false,
-  });
+  const docs = withPlainProcessEnv(() =>
+    parseAllDocuments(file.text, {
+      lineCounter,
+      schema: "failsafe",
+      uniqueKeys: false,
+      strict: false,
+      prettyErrors: false,
+    }),
+  );
   const list = Array.isArray(docs) ? docs : [];
   for (const doc of list) {
     const yamlError = doc.errors[0];
