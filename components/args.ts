@@ -8,6 +8,13 @@ import type { FalcoPlatformArgs, SidekickPlatformArgs, UiPlatformArgs } from "./
  * (`enabled` flags, replica counts, the driver) are plain values; the rest accept Outputs.
  */
 
+/** Falco's `rule_matching` modes (an `as const` object: other languages get a schema enum). */
+export const RuleMatching = {
+  First: "first",
+  All: "all",
+} as const;
+export type RuleMatching = (typeof RuleMatching)[keyof typeof RuleMatching];
+
 /** CPU and memory, as Kubernetes quantities. */
 export interface ResourceListArgs {
   /** E.g. `500m` or `1`. */
@@ -52,7 +59,7 @@ export interface FalcoArgs extends FalcoPlatformArgs {
    * event; `all` raises every match. `rules test --stack` evaluates the same way.
    * @default "first"
    */
-  readonly ruleMatching?: string;
+  readonly ruleMatching?: RuleMatching;
   /**
    * Falco container resources.
    * @default { requests: { cpu: "100m", memory: "512Mi" }, limits: { cpu: "1000m", memory: "1024Mi" } }

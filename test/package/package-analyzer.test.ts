@@ -156,6 +156,10 @@ describe("the component analyzer (pulumi package add's schema inference)", () =>
       ["emergency", "alert", "critical", "error", "warning", "notice", "informational", "debug"],
     );
     assert.deepEqual(property("FalcoArgs", "values")?.additionalProperties, { $ref: "pulumi.json#/Any" });
+    assert.deepEqual(
+      schema.types["falco-stack:index:RuleMatching"]?.enum?.map((member) => member.value),
+      ["first", "all"],
+    );
     assert.deepEqual(Object.keys(stack.properties).sort(), [
       "namespace",
       "rulesChecksum",
