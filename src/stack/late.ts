@@ -66,11 +66,3 @@ export function lateTokensIn(value: string): string[] {
 export function substituteLate(value: string, resolved: ReadonlyMap<string, unknown>): string {
   return value.replace(TOKEN_PATTERN, (token) => String(resolved.get(token)));
 }
-
-/** Any tree (objects, arrays, strings): whether a token sits anywhere in it. */
-export function treeHasLateToken(value: unknown): boolean {
-  if (typeof value === "string") return hasLateToken(value);
-  if (Array.isArray(value)) return value.some(treeHasLateToken);
-  if (typeof value === "object" && value !== null) return Object.values(value).some(treeHasLateToken);
-  return false;
-}
