@@ -1,13 +1,12 @@
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { buildFalcoValues } from "../../src/builders/falco-values.ts";
-import { runRulesTest, type RulesTestOptions } from "../../src/cli/rules-test.ts";
 import { ConfigError } from "../../src/config/errors.ts";
 import { parseStackConfig } from "../../src/config/schema.ts";
 import { FalcoStackError } from "../../src/errors.ts";
+import { runRulesTestCapturing, scratchFolder } from "../helpers/rules-test-run.ts";
 import { projectRoot, sharedPath } from "../helpers/shared.ts";
 
 const FALCO_RULES = sharedPath("data", "falco", "rules", "falco_rules.yaml");
@@ -19,11 +18,7 @@ const PACKAGE_CASES = path.join(projectRoot, "test", "rules", "package-install.y
 const APK_CASE =
   "apk add run straight through kubectl exec in an alpine container (also a new exec'd process)";
 
-function run(options: Omit<RulesTestOptions, "out" | "err">): { code: number; lines: string[] } {
-  const lines: string[] = [];
-  const code = runRulesTest({ ...options, out: (line) => lines.push(line), err: () => {} });
-  return { code, lines };
-}
+const run = runRulesTestCapturing;
 
 /** The lines printed for one case: its PASS/FAIL line and the indented lines after it. */
 function caseLines(lines: readonly string[], name: string): string[] {
@@ -37,18 +32,8 @@ function caseLines(lines: readonly string[], name: string): string[] {
   return block;
 }
 
-let scratch: string;
-before(() => {
-  scratch = mkdtempSync(path.join(os.tmpdir(), "falco-stack-rule-matching-"));
-});
-after(() => rmSync(scratch, { recursive: true, force: true }));
-
-function scratchFile(name: string, text: string): string {
-  const file = path.join(scratch, name);
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, text);
-  return file;
-}
+const scratch = scratchFolder("falco-stack-rule-matching-");
+const scratchFile = scratch.file;
 
 describe("rule_matching: one execve that two rules match", () => {
   const withFiles = [FALCO_RULES, INCUBATING_RULES, ...ownRules];
@@ -124,7 +109,7 @@ describe("rule_matching with --stack", () => {
   expect: [Shell, Any exec]
 `;
   before(() => {
-    root = path.join(scratch, "project");
+    root = path.join(scratch.dir(), "project");
     mkdirSync(path.join(root, "rules"), { recursive: true });
     writeFileSync(path.join(root, "rules", "r.yaml"), rules);
     writeFileSync(
@@ -164,7 +149,7 @@ describe("rule_matching with --stack", () => {
 
 describe("load order with --stack", () => {
   it("follows rules.rulesets, the order the stack writes Falco's rules_files in", () => {
-    const root = path.join(scratch, "ordered");
+    const root = path.join(scratch.dir(), "ordered");
     mkdirSync(path.join(root, "rules"), { recursive: true });
     writeFileSync(
       path.join(root, "Pulumi.o.yaml"),

@@ -1,13 +1,11 @@
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
-import { runRulesTest, type RulesTestOptions } from "../../src/cli/rules-test.ts";
-import { FalcoStackError } from "../../src/errors.ts";
 import { loadCases, parseCases, cachedRulesetPath, upstreamRuleset } from "../../src/falco-rules/index.ts";
+import { rulesTestBadInput, runRulesTestCapturing, scratchFolder } from "../helpers/rules-test-run.ts";
 import { projectRoot, sharedPath } from "../helpers/shared.ts";
 
 const upstreamFile = (name: string) => sharedPath("data", "falco", "rules", name);
@@ -18,46 +16,10 @@ const ownRules = ["falco-stack-canary.yaml", "falco-stack-detections.yaml", "ngi
   (name) => path.join(projectRoot, "rules", name),
 );
 
-/** Runs `rules test` in-process; returns the exit code and what it printed. */
-function run(options: Omit<RulesTestOptions, "out" | "err">): {
-  code: number;
-  lines: string[];
-  errors: string[];
-} {
-  const lines: string[] = [];
-  const errors: string[] = [];
-  const code = runRulesTest({
-    ...options,
-    out: (line) => lines.push(line),
-    err: (line) => errors.push(line),
-  });
-  return { code, lines, errors };
-}
-
-/** The message of the FalcoStackError `runRulesTest` throws for bad input (exit 2). */
-function badInput(options: Omit<RulesTestOptions, "out" | "err">): string {
-  try {
-    run(options);
-  } catch (error) {
-    assert.ok(error instanceof FalcoStackError, `expected a FalcoStackError, got ${String(error)}`);
-    assert.equal(error.exitCode, 2);
-    return error.message;
-  }
-  assert.fail("expected bad input to be rejected");
-}
-
-let scratch: string;
-before(() => {
-  scratch = mkdtempSync(path.join(os.tmpdir(), "falco-stack-rules-test-"));
-});
-after(() => rmSync(scratch, { recursive: true, force: true }));
-
-function scratchFile(name: string, text: string): string {
-  const file = path.join(scratch, name);
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, text);
-  return file;
-}
+const run = runRulesTestCapturing;
+const badInput = rulesTestBadInput;
+const scratch = scratchFolder("falco-stack-rules-test-");
+const scratchFile = scratch.file;
 
 describe("rules test: the shipped cases (six behaviours, nginx rule)", () => {
   const withFiles = [FALCO_RULES, INCUBATING_RULES, ...ownRules];
@@ -241,11 +203,11 @@ describe("rules test: results and exit codes", () => {
       /unknown\.yaml:3:12: case "x" expects rule "Shel", which no loaded rules file defines/,
     );
     assert.match(
-      badInput({ cases: [path.join(scratch, "nope.yaml")], withFiles: [rulesFile()] }),
+      badInput({ cases: [path.join(scratch.dir(), "nope.yaml")], withFiles: [rulesFile()] }),
       /nope\.yaml: no such file or folder/,
     );
     assert.match(
-      badInput({ cases: [unknown], withFiles: [path.join(scratch, "missing.yaml")] }),
+      badInput({ cases: [unknown], withFiles: [path.join(scratch.dir(), "missing.yaml")] }),
       /cannot read rules file .*missing\.yaml/,
     );
     assert.match(
@@ -283,8 +245,8 @@ describe("rules test --stack", () => {
     );
 
   before(() => {
-    root = path.join(scratch, "project");
-    cacheDir = path.join(scratch, "cache");
+    root = path.join(scratch.dir(), "project");
+    cacheDir = path.join(scratch.dir(), "cache");
     mkdirSync(path.join(root, "rules"), { recursive: true });
     writeFileSync(
       path.join(root, "Pulumi.t.yaml"),
@@ -333,7 +295,7 @@ describe("rules test --stack", () => {
       stack: "t",
       withFiles: [FALCO_RULES],
       projectRoot: root,
-      cacheDir: path.join(scratch, "empty"),
+      cacheDir: path.join(scratch.dir(), "empty"),
     });
     assert.equal(code, 0);
     assert.match(lines[0] ?? "", new RegExp(`^rules: ${FALCO_RULES} \\[falco-rules from --with\\]`));
@@ -376,7 +338,7 @@ describe("rules test --stack", () => {
 
 describe("rules test --stack with Kubernetes metadata", () => {
   it("rules and cases may use k8smeta.* fields exactly when the stack loads the k8smeta plugin", () => {
-    const root = path.join(scratch, "k8smeta-project");
+    const root = path.join(scratch.dir(), "k8smeta-project");
     mkdirSync(path.join(root, "rules"), { recursive: true });
     writeFileSync(
       path.join(root, "rules", "deploy.yaml"),
@@ -390,7 +352,12 @@ describe("rules test --stack with Kubernetes metadata", () => {
       "k8smeta-cases/c.yaml",
       "- name: bash in payments\n  event: {evt.type: execve, proc.name: bash, k8smeta.deployment.name: payments}\n  expect: [Shell in a payments deployment]\n",
     );
-    const options = { cases: [caseFile], withFiles: [FALCO_RULES], projectRoot: root, cacheDir: scratch };
+    const options = {
+      cases: [caseFile],
+      withFiles: [FALCO_RULES],
+      projectRoot: root,
+      cacheDir: scratch.dir(),
+    };
     const { code, lines } = run({ ...options, stack: "meta" });
     assert.equal(code, 0, lines.join("\n"));
     assert.ok(lines.some((line) => line.startsWith("PASS  bash in payments")));
@@ -495,7 +462,7 @@ describe("falco-stack rules test (the CLI)", () => {
       "test",
       "--with",
       FALCO_RULES,
-      path.join(scratch, "absent.yaml"),
+      path.join(scratch.dir(), "absent.yaml"),
     ]).then(
       () => assert.fail("expected exit 2"),
       (error: { code: number; stderr: string }) => error,
