@@ -10,7 +10,7 @@ import {
   walkExpr,
   type Expr,
   type Ruleset,
-} from "../src/falco-rules/index.ts";
+} from "./shipped.ts";
 import { projectRoot, sharedPath } from "../test/helpers/shared.ts";
 import type { Bench } from "./types.ts";
 import { timeAlternated } from "./rules-timing.ts";

@@ -1,4 +1,4 @@
-import { ConditionSyntaxError, loadRuleset, parseCondition, type Ruleset } from "../src/falco-rules/index.ts";
+import { ConditionSyntaxError, loadRuleset, parseCondition, type Ruleset } from "./shipped.ts";
 import type { Bench } from "./types.ts";
 import { timeAlternated, upstreamRulesFiles } from "./rules-timing.ts";
 

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { UPSTREAM_RULESETS, type RulesFile } from "../src/falco-rules/index.ts";
+import { UPSTREAM_RULESETS, type RulesFile } from "./shipped.ts";
 import { sharedPath } from "../test/helpers/shared.ts";
 
 /** Shared helpers of the rules benches: medians, alternated timing, the upstream files. */

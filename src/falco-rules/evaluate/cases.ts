@@ -3,10 +3,10 @@ import {
   isMap,
   isScalar,
   isSeq,
-  LineCounter,
   parseAllDocuments,
   parseDocument,
   type Document,
+  type LineCounter,
   type Node,
   type Scalar,
 } from "yaml";
@@ -19,6 +19,8 @@ import {
   type LoadedPlugin,
   type ResolvedField,
 } from "../fields/catalog.ts";
+import { lineCounterOf } from "../load/located-text.ts";
+import { topLevelItems, type YamlChunk } from "../load/yaml-chunks.ts";
 import { withPlainProcessEnv } from "../load/yaml-env.ts";
 import type { EventFields, EventValue } from "./evaluator.ts";
 
@@ -73,11 +75,7 @@ export function parseCases(
 ): { cases: RuleTestCase[]; issues: CaseIssue[] } {
   const fields = fieldCatalogFor(options.plugins);
   const source = withoutByteOrderMark(text);
-  const lineCounter = new LineCounter();
-  lineCounter.addNewLine(0);
-  for (let index = source.indexOf("\n"); index !== -1; index = source.indexOf("\n", index + 1)) {
-    lineCounter.addNewLine(index + 1);
-  }
+  const lineCounter = lineCounterOf(source);
   return withPlainProcessEnv(() => parseSource(source, file, lineCounter, fields));
 }
 
@@ -91,32 +89,25 @@ function parseSource(
   if (chunked) {
     // Each case is read as soon as it is parsed, so no chunk's tree outlives its case.
     const reader = new CasesReader(file, lineCounter, fields);
-    const clean = chunked.every(({ text: chunk, base }) => reader.read(parseDocument(chunk), base));
+    const clean = chunked.every(({ text: chunk, start }) => reader.read(parseDocument(chunk), start));
     if (clean) return reader.finish();
   }
   // One parse of the whole text gives YAML's errors as it words and places them.
-  const documents = parseAllDocuments(source, { lineCounter: new LineCounter(), prettyErrors: false });
+  const documents = parseAllDocuments(source, { prettyErrors: false });
   const reader = new CasesReader(file, lineCounter, fields);
   if (Array.isArray(documents)) for (const document of documents) reader.read(document, 0);
   return reader.finish();
 }
 
 /**
- * A plain case file (a block sequence at column 0, no anchors, aliases, tags, directives or document
- * markers) split at its top-level `- ` items, so each case is parsed alone: YAML gives the same
- * nodes, and a 10,000-case file is not held as one tree (most of its parse time was garbage
- * collection). Undefined when the file is not that plain.
+ * A plain case file (comments, then a block sequence at column 0, no anchors, aliases, tags,
+ * directives or document markers) split at its top-level `- ` items, so each case is parsed alone:
+ * YAML gives the same nodes, and a 10,000-case file is not held as one tree (most of its parse
+ * time was garbage collection). Undefined when the file is not that plain.
  */
-function caseChunks(text: string): { text: string; base: number }[] | undefined {
-  if (/^(?:---|\.\.\.|%)/m.test(text) || /(?:^|[\s:[{,-])[&*!][^\s,[\]{}]/m.test(text)) return undefined;
-  const starts: number[] = [];
-  for (const match of text.matchAll(/^-(?=[ \t\r\n]|$)/gm)) starts.push(match.index);
-  const first = starts[0];
-  if (first === undefined || !/^(?:\s*(?:#[^\n]*)?\n)*$/.test(text.slice(0, first))) return undefined;
-  return starts.map((start, index) => ({
-    text: text.slice(start, starts[index + 1] ?? text.length),
-    base: start,
-  }));
+function caseChunks(text: string): YamlChunk[] | undefined {
+  if (/(?:^|[\s:[{,-])[&*!][^\s,[\]{}]/m.test(text)) return undefined;
+  return topLevelItems(text);
 }
 
 /** Reads parsed case documents one by one (each at its offset in the file) into cases and issues. */

@@ -24,6 +24,13 @@ interface CompiledMacro {
   text: LocatedText;
 }
 
+interface CompiledRule {
+  expr?: Expr;
+  text: LocatedText;
+  skipped: boolean;
+  output: string;
+}
+
 export interface CompiledRuleset {
   lists: LoadedList[];
   macros: LoadedMacro[];
@@ -33,6 +40,7 @@ export interface CompiledRuleset {
 export class Compiler {
   private readonly listSubstitution: ListSubstitution;
   private readonly compiledMacros = new Map<string, CompiledMacro>();
+  private readonly compiledRules = new Map<RuleInfo, CompiledRule>();
   private readonly macroIssues = new Map<string, CheckIssue[]>();
   private readonly reportedMacroIssues = new Set<string>();
   private readonly eventTypes = new EventTypes({
@@ -49,11 +57,19 @@ export class Compiler {
     this.listSubstitution = new ListSubstitution([...collected.lists.values()]);
   }
 
-  compile(): CompiledRuleset {
+  /** Every check Falco's compiler makes, reported as findings; run once, before `ruleset`. */
+  check(): void {
     this.compileMacros();
-    const rules = [...this.collected.rules.values()].map((rule) => this.loadedRule(rule));
+    for (const rule of this.collected.rules.values()) {
+      if (!rule.opaque && !rule.unknownSource) this.compiledRules.set(rule, this.compileRule(rule));
+    }
     this.checkIndexMacroChanges();
     this.reportUnused();
+  }
+
+  /** The checked ruleset, for evaluation and reports; validation alone never builds it. */
+  ruleset(): CompiledRuleset {
+    const rules = [...this.collected.rules.values()].map((rule) => this.loadedRule(rule));
     const lists = [...this.collected.lists.values()].map((list): LoadedList => {
       const items = this.listSubstitution.items.get(list.name) ?? [];
       return {
@@ -227,7 +243,7 @@ export class Compiler {
         skipped: rule.unknownSource || undefined,
       };
     }
-    const compiled = this.compileRule(rule);
+    const compiled = this.compiledRules.get(rule) as CompiledRule;
     const loaded: LoadedRule = {
       ...base,
       output: compiled.output,
@@ -238,7 +254,7 @@ export class Compiler {
     return loaded;
   }
 
-  private compileRule(rule: RuleInfo): { expr?: Expr; text: LocatedText; skipped: boolean; output: string } {
+  private compileRule(rule: RuleInfo): CompiledRule {
     let text: LocatedText;
     try {
       text = conditionWithExceptions(rule);

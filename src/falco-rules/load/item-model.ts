@@ -169,15 +169,10 @@ export function versionCompatible(have: readonly number[], required: readonly nu
 /** Falco trims the output of a full rule definition. */
 export function trimLocated(text: LocatedText): LocatedText {
   const leading = text.text.length - text.text.trimStart().length;
-  let result = leading > 0 ? text.replace(0, leading, "", text.globalOffset(0)) : text;
+  let result = leading > 0 ? text.replace(0, leading, "", 0) : text;
   const trailing = result.text.length - result.text.trimEnd().length;
   if (trailing > 0) {
-    result = result.replace(
-      result.text.length - trailing,
-      result.text.length,
-      "",
-      result.globalOffset(result.text.length - 1),
-    );
+    result = result.replace(result.text.length - trailing, result.text.length, "", result.text.length - 1);
   }
   return result;
 }

@@ -84,7 +84,7 @@ function readPluginVersions(item: ItemMap, warnings: ItemWarning[]): RulesItem {
     if (!plugin || !isMap(plugin)) {
       throw new LoadError("LOAD_ERR_YAML_VALIDATE", "Plugin version must be a mapping", pluginAt);
     }
-    const pluginItem = new ItemMap(item.file, item.doc, plugin);
+    const pluginItem = item.child(plugin);
     const alternatives = [
       {
         name: decodeString(pluginItem, "name") as string,
@@ -109,7 +109,7 @@ function readPluginVersions(item: ItemMap, warnings: ItemWarning[]): RulesItem {
             item.offsetOf(alternative),
           );
         }
-        const alternativeItem = new ItemMap(item.file, item.doc, alternative);
+        const alternativeItem = item.child(alternative);
         alternatives.push({
           name: decodeString(alternativeItem, "name") as string,
           version: decodeString(alternativeItem, "version") as string,

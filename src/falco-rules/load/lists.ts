@@ -7,6 +7,7 @@ import type { LocatedText } from "./located-text.ts";
 
 const LIST_BLANKS = " \t\n\r";
 const LIST_DELIMS = " \t\n\r(),=";
+const HAS_DELIMITER = /[ \t\n\r(),=]/;
 
 /** Falco's `quote_item`: quoted only when it holds a space and is not quoted already. */
 export function quoteItem(item: string): string {
@@ -30,7 +31,7 @@ export class ListSubstitution {
     const byName = new Map(lists.map((list) => [list.name, list]));
     lists.forEach((list, position) => {
       this.order.set(list.name, position);
-      if (list.name.length > 0 && [...list.name].some(isDelimiter)) this.oddNames.push(list.name);
+      if (HAS_DELIMITER.test(list.name)) this.oddNames.push(list.name);
       const items: string[] = [];
       for (const item of list.items) {
         const ref = byName.get(item);
@@ -41,8 +42,17 @@ export class ListSubstitution {
         } else items.push(item);
       }
       this.items.set(list.name, items);
-      this.replacements.set(list.name, items.map(quoteItem).join(", "));
     });
+  }
+
+  /** The text a list name is replaced by (most lists are never named in any condition). */
+  private replacementOf(name: string): string {
+    let replacement = this.replacements.get(name);
+    if (replacement === undefined) {
+      replacement = (this.items.get(name) ?? []).map(quoteItem).join(", ");
+      this.replacements.set(name, replacement);
+    }
+    return replacement;
   }
 
   /**
@@ -51,53 +61,62 @@ export class ListSubstitution {
    * follows the text, not the number of lists.
    */
   substitute(text: LocatedText): LocatedText {
-    const pending = new Set<number>();
+    // Positions (definition order) of the lists to scan, ascending once sorted; may hold repeats.
     const queue: number[] = [];
-    const enqueue = (name: string, after: number): void => {
-      const position = this.order.get(name);
-      if (position !== undefined && position > after && !pending.has(position)) {
-        pending.add(position);
-        queue.push(position);
-      }
-    };
-    for (const token of tokens(text.text)) enqueue(token, -1);
-    for (const name of this.oddNames) enqueue(name, -1);
+    for (const token of tokens(text.text)) {
+      const position = this.order.get(token);
+      if (position !== undefined) queue.push(position);
+    }
+    for (const name of this.oddNames) queue.push(this.order.get(name) as number);
+    if (queue.length === 0) return text;
+    queue.sort(ascending);
     let result = text;
-    while (queue.length > 0) {
-      queue.sort((a, b) => a - b);
-      const position = queue.shift() as number;
-      pending.delete(position);
-      const list = this.lists[position] as ListInfo;
-      const replaced = this.substituteOne(result, list);
+    let last = -1;
+    for (let next = 0; next < queue.length; next++) {
+      const position = queue[next] as number;
+      if (position <= last) continue;
+      last = position;
+      const replaced = this.substituteOne(result, this.lists[position] as ListInfo);
       if (replaced === result) continue;
       result = replaced;
       // Substituted items may name later lists, which Falco's later passes then replace.
-      for (const token of this.replacementTokens(list.name)) enqueue(token, position);
+      const later = this.laterListsIn(position);
+      if (later.length > 0) {
+        const rest = [...queue.slice(next + 1), ...later].sort(ascending);
+        queue.length = next + 1;
+        queue.push(...rest);
+      }
     }
     return result;
   }
 
-  private readonly tokensOfReplacement = new Map<string, string[]>();
+  private readonly laterListsByPosition = new Map<number, number[]>();
 
-  private replacementTokens(name: string): string[] {
-    let found = this.tokensOfReplacement.get(name);
+  /** Positions of the lists after `position` that the replacement of list `position` names. */
+  private laterListsIn(position: number): number[] {
+    let found = this.laterListsByPosition.get(position);
     if (!found) {
-      found = tokens(this.replacements.get(name) ?? "");
-      this.tokensOfReplacement.set(name, found);
+      const name = (this.lists[position] as ListInfo).name;
+      found = [];
+      for (const token of tokens(this.replacementOf(name))) {
+        const later = this.order.get(token);
+        if (later !== undefined && later > position) found.push(later);
+      }
+      this.laterListsByPosition.set(position, found);
     }
     return found;
   }
 
   private substituteOne(text: LocatedText, list: ListInfo): LocatedText {
     const name = list.name;
-    const sub = this.replacements.get(name) ?? "";
+    const sub = this.replacementOf(name);
     let result = text;
     let cnd = result.text;
     let start = cnd.indexOf(name);
     while (start !== -1) {
       let end = start + name.length;
       if ((start === 0 || isDelimiter(cnd[start - 1])) && (end >= cnd.length || isDelimiter(cnd[end]))) {
-        const anchor = result.globalOffset(start);
+        const origin = start;
         while (start > 0 && LIST_BLANKS.includes(cnd[start - 1] as string)) start--;
         while (end < cnd.length && LIST_BLANKS.includes(cnd[end] as string)) end++;
         if (sub === "") {
@@ -106,7 +125,7 @@ export class ListSubstitution {
           else if (end < cnd.length && cnd[end] === ",") end++;
         }
         const insert = (start > 0 ? " " : "") + sub + " ";
-        result = result.replace(start, end, insert, anchor);
+        result = result.replace(start, end, insert, origin);
         cnd = result.text;
         start += sub.length + 1;
         list.used = true;
@@ -118,6 +137,8 @@ export class ListSubstitution {
 }
 
 const TOKEN = /[^ \t\n\r(),=]+/g;
+
+const ascending = (a: number, b: number): number => a - b;
 
 /** The maximal runs of non-delimiter characters: the only places a list name can be replaced. */
 function tokens(text: string): string[] {

@@ -3,22 +3,33 @@
  * each character came from. Positions are "global offsets": file `i` occupies
  * `[base_i, base_i + text.length]`. Scalar maps are computed lazily, only when a finding needs one.
  */
-import type { LineCounter, Scalar } from "yaml";
+import { LineCounter, type Scalar } from "yaml";
 import type { SourceLocation } from "../model.ts";
 
 export interface SourceFile {
-  path: string;
-  text: string;
-  base: number;
-  lineCounter: LineCounter;
+  readonly path: string;
+  readonly text: string;
+  readonly base: number;
+}
+
+/** The line starts of `text` as the `yaml` parser records them (after every LF). */
+export function lineCounterOf(text: string): LineCounter {
+  const lineCounter = new LineCounter();
+  lineCounter.addNewLine(0);
+  for (let index = text.indexOf("\n"); index !== -1; index = text.indexOf("\n", index + 1)) {
+    lineCounter.addNewLine(index + 1);
+  }
+  return lineCounter;
 }
 
 export class SourceFiles {
   readonly files: SourceFile[] = [];
+  // Line positions are needed only for findings and locations asked for: counted on first use.
+  private readonly lineCounters = new Map<SourceFile, LineCounter>();
   private nextBase = 0;
 
-  add(path: string, text: string, lineCounter: LineCounter): SourceFile {
-    const file: SourceFile = { path, text, base: this.nextBase, lineCounter };
+  add(path: string, text: string): SourceFile {
+    const file: SourceFile = { path, text, base: this.nextBase };
     this.nextBase += text.length + 1;
     this.files.push(file);
     return file;
@@ -43,7 +54,12 @@ export class SourceFiles {
       if (global < file.base) high = mid - 1;
       else if (global > file.base + file.text.length) low = mid + 1;
       else {
-        const { line, col } = file.lineCounter.linePos(global - file.base);
+        let lineCounter = this.lineCounters.get(file);
+        if (!lineCounter) {
+          lineCounter = lineCounterOf(file.text);
+          this.lineCounters.set(file, lineCounter);
+        }
+        const { line, col } = lineCounter.linePos(global - file.base);
         return { file: file.path, line, col };
       }
     }
@@ -59,12 +75,14 @@ export class ScalarSource {
   private map: Int32Array | undefined;
   private readonly range: readonly [number, number];
 
+  /** `docStart`: where the YAML document holding `node` starts in the file. */
   constructor(
     readonly file: SourceFile,
     node: Scalar,
     readonly value: string,
+    docStart = 0,
   ) {
-    this.range = [node.range?.[0] ?? 0, node.range?.[1] ?? 0];
+    this.range = [docStart + (node.range?.[0] ?? 0), docStart + (node.range?.[1] ?? 0)];
   }
 
   /** Global offset of the node's first character. */
@@ -237,13 +255,34 @@ function alignByMatching(text: string, start: number, end: number, value: string
 
 interface Piece {
   /** Offset in the assembled text. */
-  start: number;
-  length: number;
-  scalar?: ScalarSource;
+  readonly start: number;
+  readonly length: number;
+  readonly scalar: ScalarSource | undefined;
   /** Offset in the scalar's value of this piece's first character. */
-  scalarOffset: number;
-  /** For synthetic text (joins, substitutions): the global offset it stands for. */
-  anchor: number;
+  readonly scalarOffset: number;
+  /** For synthetic text (joins, substitutions): what it stands for. */
+  readonly anchor: Anchor;
+}
+
+// One object shape for every piece: texts are cut and joined for every condition loaded.
+function makePiece(
+  start: number,
+  length: number,
+  scalar: ScalarSource | undefined,
+  scalarOffset: number,
+  anchor: Anchor,
+): Piece {
+  return { start, length, scalar, scalarOffset, anchor };
+}
+
+/**
+ * A global offset, or a character of an earlier text: a substitution keeps the text it replaced
+ * in, so its position is located only when a finding asks for it.
+ */
+type Anchor = number | { readonly text: LocatedText; readonly offset: number };
+
+function anchorOffset(anchor: Anchor): number {
+  return typeof anchor === "number" ? anchor : anchor.text.globalOffset(anchor.offset);
 }
 
 export class LocatedText {
@@ -253,13 +292,11 @@ export class LocatedText {
   ) {}
 
   static fromScalar(scalar: ScalarSource): LocatedText {
-    return new LocatedText(scalar.value, [
-      { start: 0, length: scalar.value.length, scalar, scalarOffset: 0, anchor: scalar.start },
-    ]);
+    return new LocatedText(scalar.value, [makePiece(0, scalar.value.length, scalar, 0, scalar.start)]);
   }
 
   static synthetic(text: string, anchor: number): LocatedText {
-    return new LocatedText(text, [{ start: 0, length: text.length, scalarOffset: 0, anchor }]);
+    return new LocatedText(text, [makePiece(0, text.length, undefined, 0, anchor)]);
   }
 
   static concat(parts: readonly LocatedText[]): LocatedText {
@@ -267,7 +304,8 @@ export class LocatedText {
     let offset = 0;
     let text = "";
     for (const part of parts) {
-      for (const piece of part.pieces) pieces.push({ ...piece, start: piece.start + offset });
+      for (const p of part.pieces)
+        pieces.push(makePiece(p.start + offset, p.length, p.scalar, p.scalarOffset, p.anchor));
       offset += part.text.length;
       text += part.text;
     }
@@ -286,33 +324,37 @@ export class LocatedText {
       else high = mid - 1;
     }
     const piece = pieces[low] as Piece;
-    if (!piece.scalar || piece.length === 0) return piece.anchor;
+    if (!piece.scalar || piece.length === 0) return anchorOffset(piece.anchor);
     return piece.scalar.globalOffset(piece.scalarOffset + Math.min(offset - piece.start, piece.length - 1));
   }
 
-  /** Replaces `[start, end)` by `insert`, which stands for global offset `anchor`. */
-  replace(start: number, end: number, insert: string, anchor: number): LocatedText {
+  /** Replaces `[start, end)` by `insert`, which stands for this text's character `origin`. */
+  replace(start: number, end: number, insert: string, origin: number): LocatedText {
     const text = this.text.slice(0, start) + insert + this.text.slice(end);
     const delta = insert.length - (end - start);
-    const before: Piece[] = [];
-    const after: Piece[] = [];
-    for (const piece of this.pieces) {
-      const pieceEnd = piece.start + piece.length;
-      if (piece.start < start) before.push({ ...piece, length: Math.min(pieceEnd, start) - piece.start });
-      if (pieceEnd > end) {
-        const cut = Math.max(end - piece.start, 0);
-        after.push({
-          ...piece,
-          start: piece.start + cut + delta,
-          length: piece.length - cut,
-          scalarOffset: piece.scalarOffset + cut,
-        });
+    const pieces: Piece[] = [];
+    for (const p of this.pieces) {
+      if (p.length > 0 && p.start < start) {
+        pieces.push(
+          makePiece(
+            p.start,
+            Math.min(p.start + p.length, start) - p.start,
+            p.scalar,
+            p.scalarOffset,
+            p.anchor,
+          ),
+        );
       }
     }
-    const inserted: Piece = { start, length: insert.length, scalarOffset: 0, anchor };
-    return new LocatedText(
-      text,
-      [...before, inserted, ...after].filter((p) => p.length > 0 || p === inserted),
-    );
+    pieces.push(makePiece(start, insert.length, undefined, 0, { text: this, offset: origin }));
+    for (const p of this.pieces) {
+      if (p.length > 0 && p.start + p.length > end) {
+        const cut = Math.max(end - p.start, 0);
+        pieces.push(
+          makePiece(p.start + cut + delta, p.length - cut, p.scalar, p.scalarOffset + cut, p.anchor),
+        );
+      }
+    }
+    return new LocatedText(text, pieces);
   }
 }

@@ -26,7 +26,7 @@ export function checkOutput(rule: RuleInfo, fields: FieldCatalog, report: Findin
     );
     let index = output.text.indexOf(CONTAINER_INFO);
     while (index !== -1) {
-      output = output.replace(index, index + CONTAINER_INFO.length, "", output.globalOffset(index));
+      output = output.replace(index, index + CONTAINER_INFO.length, "", index);
       index = output.text.indexOf(CONTAINER_INFO, index);
     }
   }

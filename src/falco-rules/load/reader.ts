@@ -8,8 +8,8 @@ import {
   isMap,
   isScalar,
   isSeq,
-  LineCounter,
   parseAllDocuments,
+  parseDocument,
   type Document,
   type Node,
   type Pair,
@@ -19,6 +19,7 @@ import {
 import type { ErrorCode, WarningCode } from "../findings.ts";
 import { withoutByteOrderMark } from "./files.ts";
 import { ScalarSource, type SourceFile, type SourceFiles } from "./located-text.ts";
+import { topLevelItems } from "./yaml-chunks.ts";
 import { withPlainProcessEnv } from "./yaml-env.ts";
 
 /** Thrown for an error that stops the current item; `at` is a global offset. */
@@ -42,10 +43,12 @@ export class ItemMap {
   private readonly pairs = new Map<string, Pair>();
   readonly keys: { key: string; at: number }[] = [];
 
+  /** `docStart`: where the YAML document holding `node` starts in the file (its ranges count from there). */
   constructor(
     readonly file: SourceFile,
     readonly doc: Document,
     readonly node: YAMLMap,
+    readonly docStart = 0,
   ) {
     for (const pair of node.items) {
       const keyNode = this.resolve(pair.key as Node | null);
@@ -59,13 +62,18 @@ export class ItemMap {
     return this.offsetOf(this.node);
   }
 
+  /** A map inside this item (a plugin requirement, an exception), read the same way. */
+  child(node: YAMLMap): ItemMap {
+    return new ItemMap(this.file, this.doc, node, this.docStart);
+  }
+
   resolve(node: Node | null | undefined): Node | null {
     if (node && isAlias(node)) return (node.resolve(this.doc) as Node | undefined) ?? null;
     return node ?? null;
   }
 
   offsetOf(node: Node | null | undefined): number {
-    return this.file.base + (node?.range?.[0] ?? this.node.range?.[0] ?? 0);
+    return this.file.base + this.docStart + (node?.range?.[0] ?? this.node.range?.[0] ?? 0);
   }
 
   has(key: string): boolean {
@@ -165,7 +173,7 @@ export function decodeSource(
   options: DecodeOptions = {},
 ): ScalarSource | undefined {
   const node = decodeScalar(item, key, options);
-  return node ? new ScalarSource(item.file, node, String(node.value ?? "")) : undefined;
+  return node ? new ScalarSource(item.file, node, String(node.value ?? ""), item.docStart) : undefined;
 }
 
 export function decodeBoolKey(item: ItemMap, key: string, options: DecodeOptions = {}): boolean | undefined {
@@ -212,40 +220,36 @@ export function decodeSeq(
       throw validateError("sequence value is not scalar", item.offsetOf(entry ?? value));
     }
     const text = String(entry.value ?? "");
-    return { value: text, source: new ScalarSource(item.file, entry, text) };
+    return { value: text, source: new ScalarSource(item.file, entry, text, item.docStart) };
   });
 }
 
-export interface ParsedFile {
-  file: SourceFile;
-  items: ItemMap[];
-}
+const YAML_OPTIONS = { schema: "failsafe", uniqueKeys: false, strict: false, prettyErrors: false } as const;
 
 /**
- * Parses the YAML stream; YAML errors are reported and stop the file (as in Falco). Null
+ * Parses the YAML stream and reads each item with `read`, which must not depend on what it read
+ * before: YAML errors are reported and stop the file before any item counts (as in Falco). Null
  * documents and null items are skipped; anything else that is not a sequence of maps is an error.
  */
-export function readYamlItems(
+export function readYamlItems<T>(
   sources: SourceFiles,
   path: string,
   text: string,
   sink: ReaderSink,
-): ParsedFile {
-  const lineCounter = new LineCounter();
+  read: (item: ItemMap) => T,
+): { file: SourceFile; items: T[] } {
   // Columns as an editor shows them: the byte-order mark is not a column.
-  const file = sources.add(path, withoutByteOrderMark(text), lineCounter);
-  const items: ItemMap[] = [];
-  const docs = withPlainProcessEnv(() =>
-    parseAllDocuments(file.text, {
-      lineCounter,
-      schema: "failsafe",
-      uniqueKeys: false,
-      strict: false,
-      prettyErrors: false,
-    }),
+  const file = sources.add(path, withoutByteOrderMark(text));
+  const items = withPlainProcessEnv(
+    () => readItemByItem(file, sink, read) ?? readWholeFile(file, sink, read),
   );
-  const list = Array.isArray(docs) ? docs : [];
-  for (const doc of list) {
+  return { file, items };
+}
+
+function readWholeFile<T>(file: SourceFile, sink: ReaderSink, read: (item: ItemMap) => T): T[] {
+  const parsed = parseAllDocuments(file.text, YAML_OPTIONS);
+  const docs = Array.isArray(parsed) ? parsed : [];
+  for (const doc of docs) {
     const yamlError = doc.errors[0];
     if (yamlError) {
       sink.error(
@@ -255,37 +259,77 @@ export function readYamlItems(
           file.base + yamlError.pos[0],
         ),
       );
-      return { file, items: [] };
+      return [];
     }
   }
-  for (const doc of list) {
+  const items: T[] = [];
+  for (const doc of docs) {
     const contents = doc.contents as Node | null;
     if (isNullNode(contents)) continue;
-    const at = file.base + (contents?.range?.[0] ?? 0);
     if (!isSeq(contents)) {
       sink.error(
         validateError(
           isMap(contents) ? "Rules content is not yaml array of objects" : "Rules content is not yaml",
-          at,
+          file.base + (contents?.range?.[0] ?? 0),
         ),
       );
-      return { file, items };
+      return items;
     }
     for (const raw of contents.items) {
-      const node =
-        raw && isAlias(raw) ? ((raw.resolve(doc) as Node | undefined) ?? null) : (raw as Node | null);
-      if (isNullNode(node)) continue;
-      if (!node || !isMap(node)) {
-        sink.error(
-          validateError(
-            "Unexpected element type. Each element should be a yaml associative array.",
-            file.base + (node?.range?.[0] ?? contents.range?.[0] ?? 0),
-          ),
-        );
-        continue;
-      }
-      items.push(new ItemMap(file, doc, node));
+      const item = itemOf(file, doc, raw, contents, 0);
+      if (item instanceof LoadError) sink.error(item);
+      else if (item) items.push(read(item));
     }
   }
-  return { file, items };
+  return items;
+}
+
+/**
+ * Each top-level item parsed as its own document and read at once, when that reads exactly as
+ * the whole file would: the file is one block sequence, no item has a YAML error (the whole
+ * file's parse words and places it) and no item holds an alias (its anchor may be in another
+ * item). Undefined otherwise, with nothing reported.
+ */
+function readItemByItem<T>(file: SourceFile, sink: ReaderSink, read: (item: ItemMap) => T): T[] | undefined {
+  const chunks = topLevelItems(file.text);
+  if (!chunks) return undefined;
+  const items: T[] = [];
+  const errors: LoadError[] = [];
+  for (const chunk of chunks) {
+    const doc = parseDocument(chunk.text, YAML_OPTIONS);
+    const contents = doc.contents;
+    if (doc.errors.length > 0 || !isSeq(contents) || contents.items.length !== 1) return undefined;
+    if (chunk.text.includes("*") && holdsAlias(contents)) return undefined;
+    const item = itemOf(file, doc, contents.items[0], contents, chunk.start);
+    if (item instanceof LoadError) errors.push(item);
+    else if (item) items.push(read(item));
+  }
+  for (const error of errors) sink.error(error);
+  return items;
+}
+
+/** One entry of the top-level sequence: an item map, nothing (null), or the error it is. */
+function itemOf(
+  file: SourceFile,
+  doc: Document,
+  raw: unknown,
+  sequence: Node,
+  docStart: number,
+): ItemMap | LoadError | undefined {
+  const node = raw && isAlias(raw) ? ((raw.resolve(doc) as Node | undefined) ?? null) : (raw as Node | null);
+  if (isNullNode(node)) return undefined;
+  if (!node || !isMap(node)) {
+    return validateError(
+      "Unexpected element type. Each element should be a yaml associative array.",
+      file.base + docStart + (node?.range?.[0] ?? sequence.range?.[0] ?? 0),
+    );
+  }
+  return new ItemMap(file, doc, node, docStart);
+}
+
+function holdsAlias(node: unknown): boolean {
+  if (isAlias(node)) return true;
+  if (isSeq(node)) return node.items.some(holdsAlias);
+  if (isMap(node)) return node.items.some((pair) => holdsAlias(pair.key) || holdsAlias(pair.value));
+  return false;
 }

@@ -99,7 +99,7 @@ function readExceptions(item: ItemMap, append: boolean, warnings: ItemWarning[])
     if (!exNode || !isMap(exNode)) {
       throw new LoadError("LOAD_ERR_YAML_VALIDATE", "Rule exception must be a mapping", exAt);
     }
-    const ex = new ItemMap(item.file, item.doc, exNode);
+    const ex = item.child(exNode);
     const name = decodeString(ex, "name") as string;
     if (result.some((other) => other.name === name)) {
       warnings.push({

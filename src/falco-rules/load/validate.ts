@@ -4,7 +4,7 @@
  */
 import { formatFinding, hasErrors, sortFindings, type Finding } from "../findings.ts";
 import { listRulesPath, readRulesText, RulesFileError, type SkippedEntry } from "./files.ts";
-import { loadRuleset } from "./loader.ts";
+import { loadFindings } from "./loader.ts";
 import type { LoadOptions, RulesFile } from "../model.ts";
 import { FalcoStackError } from "../../errors.ts";
 
@@ -15,7 +15,7 @@ export type ValidateOptions = LoadOptions;
  * then position. Errors are what would make Falco refuse to start; warnings are what it logs.
  */
 export function validateRules(files: readonly RulesFile[], options: ValidateOptions = {}): Finding[] {
-  const { findings } = loadRuleset(files, options);
+  const findings = loadFindings(files, options);
   const order = [...(options.contextFiles ?? []), ...files].map((file) => file.path);
   return sortFindings(findings, order);
 }
