@@ -10,6 +10,7 @@ import {
   isSeq,
   parseAllDocuments,
   parseDocument,
+  Schema,
   type Document,
   type Node,
   type Pair,
@@ -225,6 +226,8 @@ export function decodeSeq(
 }
 
 const YAML_OPTIONS = { schema: "failsafe", uniqueKeys: false, strict: false, prettyErrors: false } as const;
+// The schema a document gets from YAML_OPTIONS, built once for the many one-item documents.
+const ITEM_OPTIONS = { ...YAML_OPTIONS, schema: new Schema({ schema: "failsafe", resolveKnownTags: true }) };
 
 /**
  * Parses the YAML stream and reads each item with `read`, which must not depend on what it read
@@ -296,7 +299,7 @@ function readItemByItem<T>(file: SourceFile, sink: ReaderSink, read: (item: Item
   const items: T[] = [];
   const errors: LoadError[] = [];
   for (const chunk of chunks) {
-    const doc = parseDocument(chunk.text, YAML_OPTIONS);
+    const doc = parseDocument(chunk.text, ITEM_OPTIONS);
     const contents = doc.contents;
     if (doc.errors.length > 0 || !isSeq(contents) || contents.items.length !== 1) return undefined;
     if (chunk.text.includes("*") && holdsAlias(contents)) return undefined;

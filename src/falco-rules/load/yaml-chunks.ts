@@ -11,9 +11,11 @@ export interface YamlChunk {
 }
 
 // Only a marker or a directive at the start of a line can change how the items around it read.
-const DOCUMENT_LEVEL = /(?<![^\n])(?:---|\.\.\.|%)/;
+// (`^` also matches after a CR or U+2028 here: that only sends more files to the whole-file parse.)
+const DOCUMENT_LEVEL = /^(?:---|\.\.\.|%)/m;
 // `-` then a blank, at the start of a line (after LF: YAML breaks lines at LF and CR LF).
-const ITEM_START = /(?<![^\n])-(?=[ \t\r\n]|$)/g;
+const FIRST_ITEM = /^-(?=[ \t\r\n]|$)/;
+const NEXT_ITEM = /\n-(?=[ \t\r\n]|$)/g;
 const COMMENTS_ONLY = /^(?:[ \t]*(?:#[^\n]*)?\r?\n)*[ \t]*(?:#[^\n]*)?$/;
 
 /**
@@ -23,7 +25,8 @@ const COMMENTS_ONLY = /^(?:[ \t]*(?:#[^\n]*)?\r?\n)*[ \t]*(?:#[^\n]*)?$/;
  */
 export function topLevelItems(text: string): YamlChunk[] | undefined {
   if (DOCUMENT_LEVEL.test(text)) return undefined;
-  const starts = Array.from(text.matchAll(ITEM_START), (match) => match.index);
+  const starts = FIRST_ITEM.test(text) ? [0] : [];
+  for (const match of text.matchAll(NEXT_ITEM)) starts.push(match.index + 1);
   const first = starts[0];
   if (first === undefined || !COMMENTS_ONLY.test(text.slice(0, first))) return undefined;
   return starts.map((start, index) => ({ text: text.slice(start, starts[index + 1] ?? text.length), start }));
