@@ -3,6 +3,7 @@
  * Importing this module registers no resources; the Pulumi program is `index.ts`.
  */
 export { FalcoSecurityStack, type FalcoSecurityStackArgs } from "./components/falco-security-stack.ts";
+export { FalcoDriver, RuleMatching } from "./components/args.ts";
 export type {
   CanaryAlertArgs,
   CanaryArgs,

@@ -8,6 +8,17 @@ import type { FalcoPlatformArgs, SidekickPlatformArgs, UiPlatformArgs } from "./
  * (`enabled` flags, replica counts, the driver) are plain values; the rest accept Outputs.
  */
 
+/**
+ * Kernel instrumentation the falco chart 9.x renders (an `as const` object: other languages get a
+ * schema enum). `ebpf` and `gvisor` were removed in chart 9.0.0.
+ */
+export const FalcoDriver = {
+  ModernEbpf: "modern_ebpf",
+  Auto: "auto",
+  Kmod: "kmod",
+} as const;
+export type FalcoDriver = (typeof FalcoDriver)[keyof typeof FalcoDriver];
+
 /** Falco's `rule_matching` modes (an `as const` object: other languages get a schema enum). */
 export const RuleMatching = {
   First: "first",
@@ -48,7 +59,7 @@ export interface FalcoArgs extends FalcoPlatformArgs {
    * Kernel instrumentation: `modern_ebpf` (nothing to download or compile on the node), `auto` or `kmod`.
    * @default "modern_ebpf"
    */
-  readonly driver?: string;
+  readonly driver?: FalcoDriver;
   /**
    * Unbuffered logs, so events show up at once.
    * @default true

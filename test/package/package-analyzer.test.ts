@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { analyzeComponents } from "../helpers/analyzer.ts";
+import { DRIVER_KINDS } from "../../src/stack/settings.ts";
 import { projectRoot } from "../helpers/shared.ts";
 
 /**
@@ -159,6 +160,11 @@ describe("the component analyzer (pulumi package add's schema inference)", () =>
     assert.deepEqual(
       schema.types["falco-stack:index:RuleMatching"]?.enum?.map((member) => member.value),
       ["first", "all"],
+    );
+    // The settings schema's list, so a driver the stack refuses is never offered to other languages.
+    assert.deepEqual(
+      schema.types["falco-stack:index:FalcoDriver"]?.enum?.map((member) => member.value),
+      [...DRIVER_KINDS],
     );
     assert.deepEqual(Object.keys(stack.properties).sort(), [
       "namespace",
