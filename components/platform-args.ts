@@ -142,7 +142,8 @@ export interface UiPlatformArgs {
    */
   readonly redisMaxMemory?: string;
   /**
-   * Redis container resources.
+   * Redis container resources. A memory limit below maxmemory is refused: Redis would be killed
+   * before it evicts.
    * @default requests maxmemory, limits 1.5 × maxmemory (none when redisMaxMemory is "off")
    */
   readonly redisResources?: ResourcesArgs;

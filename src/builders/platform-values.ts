@@ -4,7 +4,11 @@
  * the UI's Ingress or HTTPRoute. Every key exists in the pinned charts' values.yaml (tests check it).
  */
 import type { FalcoSettings, SidekickSettings, UiSettings } from "../stack/settings.ts";
-import type { ObservabilitySettings, Resources } from "../stack/settings-platform.ts";
+import {
+  redisMaxMemoryBytes,
+  type ObservabilitySettings,
+  type Resources,
+} from "../stack/settings-platform.ts";
 import type { PlainObject } from "./merge.ts";
 import { SIDEKICK_FULLNAME } from "./names.ts";
 
@@ -79,27 +83,6 @@ export function platformFalcoValues(input: FalcoPlatformInput): PlainObject {
 }
 
 const MI = 1024 * 1024;
-const UNIT_BYTES: Record<string, number> = {
-  Ki: 1024,
-  Mi: MI,
-  Gi: 1024 * MI,
-  Ti: 1024 * 1024 * MI,
-  Pi: 1024 ** 5,
-  Ei: 1024 ** 6,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
-};
-
-/** Bytes of a Kubernetes quantity (`10Gi`, `10G`), or undefined when it is not known offline (a late value). */
-export function quantityBytes(quantity: string): number | undefined {
-  const match = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/.exec(quantity);
-  if (!match) return undefined;
-  return Math.floor(Number(match[1]) * (match[2] ? (UNIT_BYTES[match[2]] ?? 1) : 1));
-}
 
 function mebibytes(bytes: number): string {
   return `${Math.ceil(bytes / MI)}Mi`;
@@ -113,21 +96,9 @@ export interface RedisBudget {
   resources: Resources;
 }
 
-const REDIS_WITHOUT_VOLUME = 256 * MI;
-const REDIS_FLOOR = 64 * MI;
-
 /** undefined when `ui.redisMaxMemory` is "off". A volume size given as an Output gets the no-volume bound. */
 export function redisBudget(ui: UiSettings): RedisBudget | undefined {
-  if (ui.redisMaxMemory === "off") return undefined;
-  let maxmemoryBytes: number | undefined;
-  if (ui.redisMaxMemory !== "auto") maxmemoryBytes = quantityBytes(ui.redisMaxMemory);
-  else if (!ui.storageEnabled) maxmemoryBytes = REDIS_WITHOUT_VOLUME;
-  else {
-    const volume = quantityBytes(ui.storageSize);
-    // A quarter: the RDB snapshot and an AOF rewrite (up to twice the data) still fit in the volume.
-    maxmemoryBytes =
-      volume === undefined ? REDIS_WITHOUT_VOLUME : Math.max(REDIS_FLOOR, Math.floor(volume / 4 / MI) * MI);
-  }
+  const maxmemoryBytes = redisMaxMemoryBytes(ui);
   if (maxmemoryBytes === undefined) return undefined;
   return {
     maxmemoryBytes,

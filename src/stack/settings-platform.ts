@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { quantityValue } from "./kubernetes-rules.ts";
 import { isLateToken } from "./late.ts";
 
 /**
@@ -171,11 +172,45 @@ export const uiPlatformShape = {
   httproute: httprouteSchema.optional(),
 };
 
+const MI = 1024 * 1024;
+const REDIS_WITHOUT_VOLUME = 256 * MI;
+const REDIS_FLOOR = 64 * MI;
+
+/**
+ * Redis `maxmemory` in bytes, from `ui.redisMaxMemory`: undefined when "off" (or a value only known
+ * at deploy time). "auto" with a volume size known only at deploy time gets the no-volume bound.
+ */
+export function redisMaxMemoryBytes(ui: {
+  redisMaxMemory: string;
+  storageEnabled: boolean;
+  storageSize: string;
+}): number | undefined {
+  if (ui.redisMaxMemory === "off") return undefined;
+  if (ui.redisMaxMemory !== "auto") {
+    const bytes = quantityValue(ui.redisMaxMemory);
+    return bytes === undefined ? undefined : Math.floor(bytes);
+  }
+  if (!ui.storageEnabled) return REDIS_WITHOUT_VOLUME;
+  const volume = quantityValue(ui.storageSize);
+  // A quarter: the RDB snapshot and an AOF rewrite (up to twice the data) still fit in the volume.
+  return volume === undefined
+    ? REDIS_WITHOUT_VOLUME
+    : Math.max(REDIS_FLOOR, Math.floor(volume / 4 / MI) * MI);
+}
+
 /** The parts of the settings the platform rules read. */
 export interface PlatformSettingsView {
   observability: ObservabilitySettings;
   falco: { airGapped: boolean; kubernetesMetadata: boolean; artifactMirror?: string };
-  ui: { enabled: boolean; ingress?: object; httproute?: object };
+  ui: {
+    enabled: boolean;
+    ingress?: object;
+    httproute?: object;
+    redisMaxMemory: string;
+    storageEnabled: boolean;
+    storageSize: string;
+    redisResources?: Resources;
+  };
 }
 
 /** Rules between the platform settings, by property path. */
@@ -218,7 +253,24 @@ export function checkPlatformCombinations(
       if (ui[key] !== undefined) issues.push({ path: ["ui", key], message: "needs ui.enabled" });
     }
   }
+  const redisIssue = ui.enabled ? redisMemoryIssue(ui) : undefined;
+  if (redisIssue) issues.push(redisIssue);
   return issues;
+}
+
+/** A Redis memory limit below `maxmemory`: the container is killed before Redis evicts anything. */
+function redisMemoryIssue(ui: PlatformSettingsView["ui"]): { path: string[]; message: string } | undefined {
+  const limit = ui.redisResources?.limits?.memory;
+  const maxmemory = redisMaxMemoryBytes(ui);
+  if (limit === undefined || isLateToken(limit) || maxmemory === undefined) return undefined;
+  const limitBytes = quantityValue(limit);
+  if (limitBytes === undefined || limitBytes >= maxmemory) return undefined;
+  const mebibytes = (bytes: number): string => `${Math.ceil(bytes / MI)}Mi`;
+  const from = ui.redisMaxMemory === "auto" ? ` (ui.redisMaxMemory "auto": a quarter of ui.storageSize)` : "";
+  return {
+    path: ["ui", "redisResources", "limits", "memory"],
+    message: `${limit} is below Redis's maxmemory ${mebibytes(maxmemory)}${from}: the container would be OOM-killed before Redis evicts old events; allow about 1.5 times maxmemory (${mebibytes(maxmemory * 1.5)}) for background saves, or lower ui.redisMaxMemory`,
+  };
 }
 
 /** The CRDs each opt-in needs; `pulumi up` without them fails inside the chart. */

@@ -20,6 +20,7 @@ import {
   observabilitySchema,
   sidekickPlatformShape,
   uiPlatformShape,
+  type Resources,
 } from "./settings-platform.ts";
 
 /**
@@ -234,14 +235,27 @@ const CHART_FALCO_RESOURCES = {
   limits: { cpu: "1000m", memory: "1024Mi" },
 };
 
-/** Requests above limits: Kubernetes refuses the DaemonSet's pods. Helm merges ours over the chart's. */
+/** Requests above limits: Kubernetes refuses the pods. Helm merges ours over the chart's resources. */
 function resourceIssues(settings: StackSettings): SettingsIssue[] {
+  // falcosidekick's chart sets no resources for falcosidekick, the UI or Redis.
+  const containers: [string[], Resources | undefined, Resources][] = [
+    [["falco", "resources"], settings.falco.resources, CHART_FALCO_RESOURCES],
+    [["sidekick", "resources"], settings.sidekick.resources, {}],
+    [["ui", "resources"], settings.ui.resources, {}],
+    [["ui", "redisResources"], settings.ui.redisResources, {}],
+  ];
+  return containers.flatMap(([path, resources, chart]) =>
+    resources === undefined ? [] : requestsAboveLimits(path, resources, chart),
+  );
+}
+
+function requestsAboveLimits(path: string[], ours: Resources, chart: Resources): SettingsIssue[] {
   const issues: SettingsIssue[] = [];
-  const { requests = {}, limits = {} } = settings.falco.resources;
+  const { requests = {}, limits = {} } = ours;
   for (const resource of ["cpu", "memory"] as const) {
-    const request = requests[resource] ?? CHART_FALCO_RESOURCES.requests[resource];
-    const limit = limits[resource] ?? CHART_FALCO_RESOURCES.limits[resource];
-    if (isLateToken(request) || isLateToken(limit)) continue;
+    const request = requests[resource] ?? chart.requests?.[resource];
+    const limit = limits[resource] ?? chart.limits?.[resource];
+    if (request === undefined || limit === undefined || isLateToken(request) || isLateToken(limit)) continue;
     const requested = quantityValue(request);
     const allowed = quantityValue(limit);
     if (requested === undefined || allowed === undefined || requested <= allowed) continue;
@@ -250,10 +264,10 @@ function resourceIssues(settings: StackSettings): SettingsIssue[] {
     const requestText = chartRequest ? `the chart's default request ${request}` : `the request ${request}`;
     const limitText =
       limits[resource] === undefined ? `the chart's default limit ${limit}` : `the limit ${limit}`;
-    const also = chartRequest ? `requests.${resource}` : `limits.${resource}`;
+    const also = `${path.join(".")}.${chartRequest ? "requests" : "limits"}.${resource}`;
     issues.push({
-      path: ["falco", "resources", chartRequest ? "limits" : "requests", resource],
-      message: `${requestText} is above ${limitText}, and Kubernetes refuses a request above its limit; set falco.resources.${also} too, or change this value`,
+      path: [...path, chartRequest ? "limits" : "requests", resource],
+      message: `${requestText} is above ${limitText}, and Kubernetes refuses a request above its limit; set ${also} too, or change this value`,
     });
   }
   return issues;

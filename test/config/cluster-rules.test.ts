@@ -116,6 +116,34 @@ describe("settings a cluster would refuse or misread are refused at their key (i
       /^falco-stack:sidekick\.chartVersion: "0\.13\.2" is not supported: .*0\.14\.x only/,
     ],
     [
+      "a falcosidekick request above its limit",
+      {
+        ...withStorage,
+        sidekick: { resources: { requests: { memory: "1Gi" }, limits: { memory: "512Mi" } } },
+      },
+      /^falco-stack:sidekick\.resources\.requests\.memory: the request 1Gi is above the limit 512Mi, and Kubernetes refuses/,
+    ],
+    [
+      "a UI request above its limit",
+      { ui: { ...storage, resources: { requests: { cpu: "2" }, limits: { cpu: "1" } } } },
+      /^falco-stack:ui\.resources\.requests\.cpu: the request 2 is above the limit 1, and Kubernetes refuses/,
+    ],
+    [
+      "a Redis request above its limit",
+      { ui: { ...storage, redisResources: { requests: { cpu: "1" }, limits: { cpu: "100m" } } } },
+      /^falco-stack:ui\.redisResources\.requests\.cpu: the request 1 is above the limit 100m/,
+    ],
+    [
+      "a Redis memory limit below the maxmemory the volume gives",
+      { ui: { ...storage, storageSize: "10Gi", redisResources: { limits: { memory: "1Gi" } } } },
+      /^falco-stack:ui\.redisResources\.limits\.memory: 1Gi is below Redis's maxmemory 2560Mi \(ui\.redisMaxMemory "auto": a quarter of ui\.storageSize\): the container would be OOM-killed .*\(3840Mi\)/,
+    ],
+    [
+      "a Redis memory limit below the maxmemory it is given",
+      { ui: { ...storage, redisMaxMemory: "1Gi", redisResources: { limits: { memory: "512Mi" } } } },
+      /^falco-stack:ui\.redisResources\.limits\.memory: 512Mi is below Redis's maxmemory 1024Mi: .*or lower ui\.redisMaxMemory/,
+    ],
+    [
       "an image reference that is not one",
       { ...withStorage, demo: { image: "Nginx Latest" } },
       /^falco-stack:demo\.image: "Nginx Latest" is not an image reference/,
@@ -152,6 +180,13 @@ describe("settings a cluster would refuse or misread are refused at their key (i
       demo: { image: "registry.example.com:5000/team/nginx:1.25@sha256:" + "a".repeat(64) },
     });
     assert.equal(config.ui.storageClass, "gp3.csi-x");
+    // Redis with room above its maxmemory (a quarter of 20Gi), and limits without requests.
+    const redis = { limits: { cpu: "1", memory: "8Gi" } };
+    const roomy = parseStackConfig({ ui: { ...storage, storageSize: "20Gi", redisResources: redis } });
+    assert.deepEqual(roomy.ui.redisResources, redis);
+    // Without the UI its Redis does not run: nothing to be killed.
+    const small = { limits: { memory: "64Mi" } };
+    assert.equal(parseStackConfig({ ui: { enabled: false, redisResources: small } }).ui.enabled, false);
     assert.equal(parseStackConfig({ ui: { storageClass: "" } }).ui.storageClass, "");
   });
 
