@@ -61,12 +61,12 @@ function sidekickPods(instance: string, component: "core" | "ui" | "ui-redis"): 
   };
 }
 
-function policy(
+/** An Ingress-only NetworkPolicy for `podLabels`: each rule admits its peers to one TCP port. */
+export function ingressPolicy(
   name: string,
   namespace: string,
   podLabels: Labels,
-  from: object[],
-  port: number,
+  rules: readonly { from: object[]; port: number }[],
 ): NetworkPolicyManifest {
   return {
     apiVersion: "networking.k8s.io/v1",
@@ -75,15 +75,15 @@ function policy(
     spec: {
       podSelector: { matchLabels: podLabels },
       policyTypes: ["Ingress"],
-      ingress: [{ from, ports: [{ protocol: "TCP", port }] }],
+      ingress: rules.map(({ from, port }) => ({ from, ports: [{ protocol: "TCP", port }] })),
     },
   };
 }
 
-/**
- * The chart's `helm test` pod (templates/tests/test-connection.yaml) carries the release's name and
- * instance labels but no `app.kubernetes.io/component`, which tells it apart from the chart's workloads.
- */
+function policy(name: string, namespace: string, podLabels: Labels, from: object[], port: number) {
+  return ingressPolicy(name, namespace, podLabels, [{ from, port }]);
+}
+
 function chartTestPod(instance: string): object {
   return {
     podSelector: {

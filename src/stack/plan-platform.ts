@@ -4,6 +4,7 @@
  */
 import type { PlainObject } from "../builders/merge.ts";
 import { FALCO_RELEASE, MANAGED_BY_LABELS, SIDEKICK_FULLNAME } from "../builders/names.ts";
+import { ingressPolicy } from "../builders/network-policies.ts";
 import {
   FALCO_METRICS_PORT,
   METACOLLECTOR_GRPC_PORT,
@@ -34,24 +35,6 @@ export const METACOLLECTOR_PODS = {
   "app.kubernetes.io/name": "k8s-metacollector",
   "app.kubernetes.io/instance": FALCO_RELEASE,
 };
-
-function ingressPolicy(
-  name: string,
-  namespace: string,
-  podLabels: Record<string, string>,
-  rules: { from: PlainObject[]; port: number }[],
-): PlainObject {
-  return {
-    apiVersion: "networking.k8s.io/v1",
-    kind: "NetworkPolicy",
-    metadata: { name, namespace, labels: { ...MANAGED_BY_LABELS } },
-    spec: {
-      podSelector: { matchLabels: podLabels },
-      policyTypes: ["Ingress"],
-      ingress: rules.map((rule) => ({ from: rule.from, ports: [{ protocol: "TCP", port: rule.port }] })),
-    },
-  };
-}
 
 export function planPlatformObjects(settings: StackSettings): PlannedObject[] {
   const { namespace, observability } = settings;
@@ -86,9 +69,11 @@ export function planPlatformObjects(settings: StackSettings): PlannedObject[] {
     objects.push({
       id: "falco-metrics-policy",
       owner: "falco",
-      manifest: ingressPolicy("falco-metrics", namespace, FALCO_PODS, [
-        { from: [scraper], port: FALCO_METRICS_PORT },
-      ]),
+      manifest: {
+        ...ingressPolicy("falco-metrics", namespace, FALCO_PODS, [
+          { from: [scraper], port: FALCO_METRICS_PORT },
+        ]),
+      },
     });
   }
   if (settings.falco.kubernetesMetadata) {
@@ -99,7 +84,7 @@ export function planPlatformObjects(settings: StackSettings): PlannedObject[] {
     objects.push({
       id: "falco-metacollector-policy",
       owner: "falco",
-      manifest: ingressPolicy("falco-k8s-metacollector", namespace, METACOLLECTOR_PODS, rules),
+      manifest: { ...ingressPolicy("falco-k8s-metacollector", namespace, METACOLLECTOR_PODS, rules) },
     });
   }
   return objects;
