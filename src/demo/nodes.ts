@@ -6,9 +6,10 @@ import {
   canaryTriggerCommand,
 } from "../builders/canary.ts";
 import { CANARY_NAMESPACE, falcoPodSelector } from "../builders/names.ts";
-import { errorMessage, type Channel, type EventFeed } from "../events/feed.ts";
+import type { Channel, EventFeed } from "../events/feed.ts";
 import type { KnownOutput } from "../events/log-line.ts";
 import { eventWorkload, isAtLeast, parsePriority, type FalcoEvent } from "../events/model.ts";
+import { FeedWatch } from "./feed-watch.ts";
 import { formatSeconds, type ExecResult, type ProgressSink } from "./runner.ts";
 import { DemoSetupError, uiSettingsOf, type DemoFlags, type StackOutputs, type UiAccess } from "./stack.ts";
 
@@ -155,12 +156,10 @@ export async function runNodesCheck(options: NodesCheckOptions): Promise<NodesRe
     `${facts.length} node${facts.length === 1 ? "" : "s"}: ${facts.map((node) => node.name).join(", ")}`,
   );
 
-  const problems: string[] = [];
-  let feedFailure: string | undefined;
-  let wake: () => void = () => undefined;
+  const watch = new FeedWatch(feed, progress);
   const pending = (): NodeResult[] =>
     results.filter((result) => result.triggeredAt !== undefined && !result.event);
-  const arrived = (event: FalcoEvent, origin: string): void => {
+  await watch.start((event, origin) => {
     const name = canaryEventNode(event, origin, facts, canary);
     const result = results.find((candidate) => candidate.node === name);
     if (!result || result.event || result.triggeredAt === undefined) return;
@@ -171,20 +170,8 @@ export async function runNodesCheck(options: NodesCheckOptions): Promise<NodesRe
     progress(
       `node ${result.node}: canary raised via ${feed.channel} after ${formatSeconds(result.latencyMs)}`,
     );
-    if (pending().length === 0) wake();
-  };
-  await feed.start({
-    event: arrived,
-    problem(message) {
-      if (problems.length < 20) problems.push(message);
-    },
-    failed(error) {
-      feedFailure = errorMessage(error);
-      progress(`${feed.channel} channel failed: ${feedFailure}`);
-      wake();
-    },
+    watch.arrived();
   });
-  progress(`listening on ${feed.description}`);
   const startedAt = now();
   try {
     await Promise.all(
@@ -203,15 +190,7 @@ export async function runNodesCheck(options: NodesCheckOptions): Promise<NodesRe
     progress(
       `triggered the canary on ${results.filter((result) => result.triggeredAt !== undefined).length} node(s)`,
     );
-    if (pending().length > 0 && feedFailure === undefined) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.max(0, options.timeoutMs - (now() - startedAt)));
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
+    await watch.waitFor(() => pending().length === 0, options.timeoutMs - (now() - startedAt));
   } finally {
     await feed.stop();
   }
@@ -226,7 +205,7 @@ export async function runNodesCheck(options: NodesCheckOptions): Promise<NodesRe
     } else if (result.triggeredAt !== undefined) {
       result.verdict = result.falcoReady ? "silent" : "falco-not-ready";
       result.reason = result.falcoReady
-        ? `no "${canary.rule}" event via ${feed.channel} within ${formatSeconds(options.timeoutMs)}${feedFailure ? ` (the channel failed: ${feedFailure})` : ""}`
+        ? `no "${canary.rule}" event via ${feed.channel} within ${formatSeconds(options.timeoutMs)}${watch.failure ? ` (the channel failed: ${watch.failure})` : ""}`
         : `Falco pod ${result.falcoPod ?? "?"} is not ready (${node?.falcoPod?.reason ?? "not ready"}) and no canary event arrived`;
     }
   }
@@ -238,9 +217,9 @@ export async function runNodesCheck(options: NodesCheckOptions): Promise<NodesRe
     timeoutMs: options.timeoutMs,
     nodes: results,
     failedNodes,
-    problems,
-    feedFailure,
-    ok: failedNodes.length === 0 && feedFailure === undefined,
+    problems: watch.problems,
+    feedFailure: watch.failure,
+    ok: failedNodes.length === 0 && watch.failure === undefined,
   };
 }
 

@@ -1,6 +1,7 @@
-import { errorMessage, type Channel, type EventFeed } from "../events/feed.ts";
+import type { Channel, EventFeed } from "../events/feed.ts";
 import { eventCluster } from "../events/cluster.ts";
 import type { FalcoEvent } from "../events/model.ts";
+import { FeedWatch } from "./feed-watch.ts";
 import { matchesDetection, type DemoTarget } from "./match.ts";
 import { DEMO_STEPS, EXPECTED_DETECTIONS, type ExpectedDetection, type TriggerStep } from "./scenario.ts";
 import { ExitCode, FalcoStackError } from "../errors.ts";
@@ -131,9 +132,7 @@ export async function runDemoScenario(options: DemoRunOptions): Promise<DemoRepo
   }[] = [];
   const { clusterName } = options;
   const otherClusters = new Set<string>();
-  const problems: string[] = [];
-  let feedFailure: string | undefined;
-  let wake: () => void = () => undefined;
+  const watch = new FeedWatch(feed, progress);
 
   const evaluate = (): void => {
     for (const result of results) {
@@ -169,28 +168,13 @@ export async function runDemoScenario(options: DemoRunOptions): Promise<DemoRepo
         `detected "${result.expected.rule}" (${result.step.title}) via ${feed.channel} after ${formatSeconds(result.latencyMs ?? 0)}${unnamed}`,
       );
     }
-    if (results.every((result) => result.event) || feedFailure) wake();
+    watch.arrived();
   };
 
-  await feed.start({
-    event(event, origin) {
-      received.push({ event, origin, at: now(), used: false, cluster: eventCluster(event) });
-      evaluate();
-    },
-    problem(message) {
-      if (problems.length < 20) problems.push(message);
-    },
-    failed(error) {
-      feedFailure = errorMessage(error);
-      progress(`${feed.channel} channel failed: ${feedFailure}`);
-      wake();
-    },
-    status(message) {
-      // Reconnecting to NATS, retrying the UI: the wait goes on, and the user sees why nothing arrives.
-      progress(message);
-    },
+  await watch.start((event, origin) => {
+    received.push({ event, origin, at: now(), used: false, cluster: eventCluster(event) });
+    evaluate();
   });
-  progress(`listening on ${feed.description}`);
 
   const startedAt = now();
   try {
@@ -205,10 +189,7 @@ export async function runDemoScenario(options: DemoRunOptions): Promise<DemoRepo
       }
       evaluate();
     }
-    await waitForDetections(results, options, startedAt, now, (resolve) => {
-      wake = resolve;
-      evaluate();
-    });
+    await waitForDetections(results, options, startedAt, now, watch);
   } finally {
     await feed.stop();
   }
@@ -226,12 +207,12 @@ export async function runDemoScenario(options: DemoRunOptions): Promise<DemoRepo
     ...(clusterName !== undefined ? { clusterName } : {}),
     withoutCluster,
     otherClusters: [...otherClusters],
-    problems,
-    feedFailure,
+    problems: watch.problems,
+    feedFailure: watch.failure,
     ok:
       results.every((result) => result.event !== undefined) &&
       withoutCluster.length === 0 &&
-      feedFailure === undefined,
+      watch.failure === undefined,
   };
 }
 
@@ -240,26 +221,20 @@ async function waitForDetections(
   options: DemoRunOptions,
   startedAt: number,
   now: () => number,
-  arm: (resolve: () => void) => void,
+  watch: FeedWatch,
 ): Promise<void> {
   const remainingMs = Math.max(0, options.timeoutMs - (now() - startedAt));
-  let heartbeat: NodeJS.Timeout | undefined;
-  let timeout: NodeJS.Timeout | undefined;
+  const missing = (): string[] => results.filter((result) => !result.event).map(describe);
+  if (missing().length > 0 && watch.failure === undefined) {
+    options.progress(`waiting up to ${formatSeconds(remainingMs)} for: ${missing().join(", ")}`);
+  }
+  const heartbeat = setInterval(() => {
+    const left = Math.max(0, options.timeoutMs - (now() - startedAt));
+    options.progress(`still waiting for: ${missing().join(", ")} (${formatSeconds(left)} left)`);
+  }, options.heartbeatMs ?? 10_000);
   try {
-    await new Promise<void>((resolve) => {
-      timeout = setTimeout(resolve, remainingMs);
-      const missing = (): string[] => results.filter((result) => !result.event).map(describe);
-      if (missing().length > 0) {
-        options.progress(`waiting up to ${formatSeconds(remainingMs)} for: ${missing().join(", ")}`);
-      }
-      heartbeat = setInterval(() => {
-        const left = Math.max(0, options.timeoutMs - (now() - startedAt));
-        options.progress(`still waiting for: ${missing().join(", ")} (${formatSeconds(left)} left)`);
-      }, options.heartbeatMs ?? 10_000);
-      arm(resolve);
-    });
+    await watch.waitFor(() => missing().length === 0, remainingMs);
   } finally {
-    clearTimeout(timeout);
     clearInterval(heartbeat);
   }
 }
