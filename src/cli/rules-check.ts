@@ -11,6 +11,7 @@ import {
   validateRules,
 } from "../falco-rules/index.ts";
 import { ExitCode, UserError } from "./errors.ts";
+import { processIo, type CliIo } from "./io.ts";
 import type { CommandResult } from "./main.ts";
 
 interface CheckOptions {
@@ -20,15 +21,6 @@ interface CheckOptions {
 }
 
 /** Where the command writes; tests pass their own. */
-export interface RulesCheckIo {
-  stdout(text: string): void;
-  stderr(text: string): void;
-}
-
-const processIo: RulesCheckIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-};
 
 /** `--with` arguments in order: ruleset names from the cache, paths as rules files or folders. */
 function readContext(withArguments: readonly string[]): ReturnType<typeof readRulesPaths> {
@@ -55,7 +47,7 @@ function collect(value: string, previous: string[]): string[] {
 export function registerRulesCheckCommand(
   rules: Command,
   result: CommandResult,
-  io: RulesCheckIo = processIo,
+  io: CliIo = processIo,
 ): void {
   rules
     .command("check")

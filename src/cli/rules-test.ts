@@ -26,6 +26,7 @@ import {
   type RuleMatching,
 } from "../falco-rules/index.ts";
 import { ExitCode, UserError } from "./errors.ts";
+import { processIo, type CliIo } from "./io.ts";
 import type { CommandResult } from "./main.ts";
 
 export interface RulesTestOptions {
@@ -40,16 +41,18 @@ export interface RulesTestOptions {
   err?: (line: string) => void;
 }
 
-const stdout = (line: string) => process.stdout.write(`${line}\n`);
-const stderr = (line: string) => process.stderr.write(`${line}\n`);
+/** Line writers over a CLI's streams. */
+function lineWriters(io: CliIo): { out: (line: string) => void; err: (line: string) => void } {
+  return { out: (line) => io.stdout(`${line}\n`), err: (line) => io.stderr(`${line}\n`) };
+}
 
 /**
  * `rules test`: loads the rules (a stack's, or the `--with` files), runs every case, prints each
  * with PASS/FAIL and the rules that fired. Returns the exit code; bad input throws `UserError`.
  */
 export function runRulesTest(options: RulesTestOptions): number {
-  const out = options.out ?? stdout;
-  const err = options.err ?? stderr;
+  const out = options.out ?? lineWriters(processIo).out;
+  const err = options.err ?? lineWriters(processIo).err;
   const projectRoot = options.projectRoot ?? PROJECT_ROOT;
 
   const { files, skipped, ruleMatching, plugins } = resolveRules(options, projectRoot);
@@ -167,7 +170,7 @@ export interface RulesFetchOptions {
 
 /** `rules fetch`: downloads the pinned rulesets into the cache. */
 export async function runRulesFetch(options: RulesFetchOptions): Promise<number> {
-  const out = options.out ?? stdout;
+  const out = options.out ?? lineWriters(processIo).out;
   const fetched = await fetchRulesets({
     baseUrl: options.baseUrl,
     names: options.rulesets,
@@ -189,7 +192,12 @@ function collectRuleset(value: string, previous: UpstreamRulesetName[] | undefin
   return [...(previous ?? []), name];
 }
 
-export function registerRulesTestCommands(rules: Command, result: CommandResult): void {
+export function registerRulesTestCommands(
+  rules: Command,
+  result: CommandResult,
+  io: CliIo = processIo,
+): void {
+  const { out, err } = lineWriters(io);
   rules
     .command("test")
     .description(
@@ -222,6 +230,8 @@ export function registerRulesTestCommands(rules: Command, result: CommandResult)
         stack: options.stack,
         withFiles: options.with,
         ruleMatching: options.ruleMatching,
+        out,
+        err,
       });
     });
 
@@ -247,6 +257,7 @@ export function registerRulesTestCommands(rules: Command, result: CommandResult)
         baseUrl: options.baseUrl,
         rulesets: options.ruleset,
         force: options.force,
+        out,
       });
     });
 }

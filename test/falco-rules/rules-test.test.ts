@@ -474,3 +474,28 @@ describe("falco-stack rules test (the CLI)", () => {
     );
   });
 });
+
+describe("rules commands write through the CLI's streams", () => {
+  it("rules test and rules check print to the io they are given, not to the process", async () => {
+    const { registerRulesCommands } = await import("../../src/cli/rules.ts");
+    const { runCommand } = await import("../helpers/cli-in-process.ts");
+    const rules = path.join(projectRoot, "rules", "nginx-html-write.yaml");
+    const cases = path.join(caseDir, "nginx-html-write.yaml");
+    const register = registerRulesCommands;
+    const tested = await runCommand(register, [
+      "rules",
+      "test",
+      cases,
+      "--with",
+      FALCO_RULES,
+      "--with",
+      rules,
+    ]).done;
+    assert.equal(tested.code, 0, tested.stderr);
+    assert.match(tested.stdout, /^PASS /m);
+    assert.match(tested.stdout, /cases: \d+ passed, 0 failed\n$/);
+    const checked = await runCommand(register, ["rules", "check", rules]).done;
+    assert.equal(checked.code, 0, checked.stderr);
+    assert.match(checked.stdout + checked.stderr, /0 error\(s\)/);
+  });
+});
