@@ -41,6 +41,7 @@ export class Compiler {
   private readonly listSubstitution: ListSubstitution;
   private readonly compiledMacros = new Map<string, CompiledMacro>();
   private readonly compiledRules = new Map<RuleInfo, CompiledRule>();
+  private checked = false;
   private readonly macroIssues = new Map<string, CheckIssue[]>();
   private readonly reportedMacroIssues = new Set<string>();
   private readonly eventTypes = new EventTypes({
@@ -57,8 +58,10 @@ export class Compiler {
     this.listSubstitution = new ListSubstitution([...collected.lists.values()]);
   }
 
-  /** Every check Falco's compiler makes, reported as findings; run once, before `ruleset`. */
+  /** Every check Falco's compiler makes, reported as findings (once, however often it is called). */
   check(): void {
+    if (this.checked) return;
+    this.checked = true;
     this.compileMacros();
     for (const rule of this.collected.rules.values()) {
       if (!rule.opaque && !rule.unknownSource) this.compiledRules.set(rule, this.compileRule(rule));
@@ -69,6 +72,7 @@ export class Compiler {
 
   /** The checked ruleset, for evaluation and reports; validation alone never builds it. */
   ruleset(): CompiledRuleset {
+    this.check();
     const rules = [...this.collected.rules.values()].map((rule) => this.loadedRule(rule));
     const lists = [...this.collected.lists.values()].map((list): LoadedList => {
       const items = this.listSubstitution.items.get(list.name) ?? [];
