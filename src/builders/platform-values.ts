@@ -5,6 +5,7 @@
  */
 import type { FalcoSettings, SidekickSettings, UiSettings } from "../stack/settings.ts";
 import {
+  mebibytes,
   redisMaxMemoryBytes,
   type ObservabilitySettings,
   type Resources,
@@ -80,12 +81,6 @@ export function platformFalcoValues(input: FalcoPlatformInput): PlainObject {
   }
   if (observability?.dashboards) values.grafana = { dashboards: { enabled: true } };
   return values;
-}
-
-const MI = 1024 * 1024;
-
-function mebibytes(bytes: number): string {
-  return `${Math.ceil(bytes / MI)}Mi`;
 }
 
 /** The UI's Redis: how much memory it may hold, what it evicts, and the resources that follow. */

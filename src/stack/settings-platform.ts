@@ -173,6 +173,12 @@ export const uiPlatformShape = {
 };
 
 const MI = 1024 * 1024;
+
+/** Bytes as a whole number of mebibytes, rounded up: how Redis sizes are written. */
+export function mebibytes(bytes: number): string {
+  return `${Math.ceil(bytes / MI)}Mi`;
+}
+
 const REDIS_WITHOUT_VOLUME = 256 * MI;
 const REDIS_FLOOR = 64 * MI;
 
@@ -265,7 +271,6 @@ function redisMemoryIssue(ui: PlatformSettingsView["ui"]): { path: string[]; mes
   if (limit === undefined || isLateToken(limit) || maxmemory === undefined) return undefined;
   const limitBytes = quantityValue(limit);
   if (limitBytes === undefined || limitBytes >= maxmemory) return undefined;
-  const mebibytes = (bytes: number): string => `${Math.ceil(bytes / MI)}Mi`;
   const from = ui.redisMaxMemory === "auto" ? ` (ui.redisMaxMemory "auto": a quarter of ui.storageSize)` : "";
   return {
     path: ["ui", "redisResources", "limits", "memory"],
