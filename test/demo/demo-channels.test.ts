@@ -1,10 +1,8 @@
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { natsFeed } from "../../src/events/nats.ts";
-import { logFeed, type LogLineSource } from "../../src/events/log-feed.ts";
+import { logFeed } from "../../src/events/log-feed.ts";
 import { FeedUnavailableError } from "../../src/events/feed.ts";
-import { natsSubject } from "../../src/events/subject.ts";
 import { runDemoScenario } from "../../src/demo/runner.ts";
 import {
   DEMO_KNOWN_OUTPUTS,
@@ -13,41 +11,31 @@ import {
   TERMINAL_SHELL_RULE,
 } from "../../src/demo/scenario.ts";
 import { formatMissing } from "../../src/demo/report.ts";
-import { FakeCluster, readyPod } from "../helpers/demo-fakes.ts";
-import { freePort, startNatsServer, type NatsServer } from "../helpers/nats-server.ts";
-import { clusterPayload, payloadLike, tutorialLogLines } from "../helpers/falco-events.ts";
+import { FakeCluster, FakeLogLines, readyPod } from "../helpers/demo-fakes.ts";
+import { freePort } from "../helpers/nats-server.ts";
+import { natsServerForSuite } from "../helpers/nats-suite.ts";
+import {
+  clusterPayload,
+  demoDetectionPayload,
+  payloadLike,
+  tutorialLogLines,
+} from "../helpers/falco-events.ts";
 
 describe("demo waiting on NATS (real nats-server)", () => {
-  let server: NatsServer;
-  let publisher: NatsConnection;
-  before(async () => {
-    server = await startNatsServer();
-    publisher = await connect({ servers: server.url });
-  });
-  after(async () => {
-    await publisher?.close();
-    await server?.stop();
-  });
+  const nats = natsServerForSuite();
   it("matches the detections falcosidekick publishes, ignoring other pods' events", async () => {
     const target = { namespace: "demo", pod: "www", container: "www" };
     const cluster = new FakeCluster(readyPod, async (step) => {
       // What falcosidekick would publish after Falco saw the trigger, plus noise from another pod.
-      const common = { namespace: "demo", pod: "www", container: "www", time: new Date() };
-      const noise = payloadLike({ ...common, pod: "api", cmdline: "sh" });
-      publisher.publish(natsSubject("Notice", TERMINAL_SHELL_RULE), JSON.stringify(noise));
-      const payload =
-        step.id === "html-write"
-          ? payloadLike({ ...common, rule: NGINX_WRITE_RULE, priority: "Warning", cmdline: "sh -c echo" })
-          : payloadLike({ ...common, cmdline: step.id === "shell-command" ? "sh -c ls /" : "sh" });
-      publisher.publish(
-        natsSubject(payload.priority as "Notice" | "Warning", String(payload.rule)),
-        JSON.stringify(payload),
+      const time = new Date();
+      await nats.publish(
+        payloadLike({ namespace: "demo", pod: "api", container: "www", time, cmdline: "sh" }),
       );
-      await publisher.flush();
+      await nats.publish(demoDetectionPayload(step, { time }));
     });
     const report = await runDemoScenario({
       cluster,
-      feed: natsFeed({ url: server.url }),
+      feed: natsFeed({ url: nats.server.url }),
       target,
       timeoutMs: 5000,
       progress: () => undefined,
@@ -80,20 +68,12 @@ describe("demo waiting on NATS (real nats-server)", () => {
         rule: String(payload.rule),
         priority: String(payload.priority),
       });
-      const priority = payload.priority as "Notice" | "Warning";
-      publisher.publish(
-        natsSubject(priority, String(payload.rule), { cluster: "us-east-1" }),
-        JSON.stringify(elsewhere),
-      );
-      publisher.publish(
-        natsSubject(priority, String(payload.rule), { cluster: "eu-west-1" }),
-        JSON.stringify(payload),
-      );
-      await publisher.flush();
+      await nats.publish(elsewhere, "us-east-1");
+      await nats.publish(payload, "eu-west-1");
     });
     const report = await runDemoScenario({
       cluster,
-      feed: natsFeed({ url: server.url }),
+      feed: natsFeed({ url: nats.server.url }),
       target,
       timeoutMs: 5000,
       clusterName: "eu-west-1",
@@ -135,19 +115,12 @@ describe("demo waiting on the Falco logs", () => {
     const day = "2025-01-06";
     const triggeredAt = Date.parse(`${day}T11:09:37.000Z`);
     let clock = triggeredAt;
-    let emit: (origin: string, line: string) => void = () => undefined;
-    const source: LogLineSource = {
-      description: "fake Falco pod logs",
-      async start(onLine) {
-        emit = onLine;
-      },
-      async stop() {},
-    };
+    const source = new FakeLogLines();
     const cluster = new FakeCluster(readyPod, (step) => {
       if (step.id !== "shell-command") return;
       clock += 800;
-      emit("falco-x1", "Thu Jan  6 11:09:30 2025: Falco initialized with configuration files:");
-      emit("falco-x1", `${day}T11:09:37.500000000Z ${tutorialLine}`);
+      source.emit("falco-x1", "Thu Jan  6 11:09:30 2025: Falco initialized with configuration files:");
+      source.emit("falco-x1", `${day}T11:09:37.500000000Z ${tutorialLine}`);
     });
     const report = await runDemoScenario({
       cluster,
@@ -171,19 +144,12 @@ describe("demo waiting on the Falco logs", () => {
     const [tutorialLine] = tutorialLogLines();
     const day = "2025-01-06";
     const clock = Date.parse(`${day}T11:09:37.000Z`);
-    let emit: (origin: string, line: string) => void = () => undefined;
-    const source: LogLineSource = {
-      description: "fake Falco pod logs",
-      async start(onLine) {
-        emit = onLine;
-      },
-      async stop() {},
-    };
+    const source = new FakeLogLines();
     const run = (suffix: string) =>
       runDemoScenario({
         cluster: new FakeCluster(readyPod, (step) => {
           if (step.id === "shell-command")
-            emit("falco-x1", `${day}T11:09:37.500000000Z ${tutorialLine}${suffix}`);
+            source.emit("falco-x1", `${day}T11:09:37.500000000Z ${tutorialLine}${suffix}`);
         }),
         feed: logFeed(source, { knownOutputs: DEMO_KNOWN_OUTPUTS }),
         target: { namespace: "default", pod: "www", container: "www" },

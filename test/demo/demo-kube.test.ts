@@ -6,11 +6,11 @@ import { falcoLogLines } from "../../src/k8s/falco-logs.ts";
 import { logFeed } from "../../src/events/log-feed.ts";
 import type { FalcoEvent } from "../../src/events/model.ts";
 import { DEMO_KNOWN_OUTPUTS } from "../../src/demo/scenario.ts";
-import { registerDemoCommand } from "../../src/cli/demo.ts";
 import { pod, startKubeStandIn, type KubeStandIn } from "../helpers/kube-stand-in.ts";
 import { freePort } from "../helpers/nats-server.ts";
 import { seedPayload, tutorialLogLines } from "../helpers/falco-events.ts";
-import { hasStackTrace, runCommand } from "../helpers/cli-in-process.ts";
+import { hasStackTrace } from "../helpers/cli-in-process.ts";
+import { runDemo } from "../helpers/cli-commands.ts";
 
 // The Kubernetes API is played by a local HTTP server (kube-stand-in.ts) for the read calls only.
 let kube: KubeStandIn;
@@ -178,13 +178,7 @@ describe("Kubernetes layer against a stand-in API", () => {
 
 describe("falco-stack demo with the stand-in API", () => {
   it("exits 1 with the reason when the demo pod is not ready", async () => {
-    const outcome = await runCommand(registerDemoCommand, [
-      "demo",
-      "--pod",
-      "slow",
-      "--demo-namespace",
-      "demo",
-    ]).done;
+    const outcome = await runDemo({ pod: "slow", demoNamespace: "demo" }).done;
     assert.equal(outcome.code, 1, outcome.stderr);
     assert.match(
       outcome.stderr,
@@ -206,7 +200,7 @@ describe("falco-stack demo with the stand-in API", () => {
     const previous = process.env.KUBECONFIG;
     process.env.KUBECONFIG = dead;
     try {
-      const outcome = await runCommand(registerDemoCommand, ["demo", "--pod", "www"]).done;
+      const outcome = await runDemo({ pod: "www" }).done;
       assert.equal(outcome.code, 2, outcome.stderr);
       assert.match(
         outcome.stderr,

@@ -4,13 +4,13 @@ import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { CANARY_RULE, canaryTriggerCommand } from "../../src/builders/canary.ts";
-import { registerDemoCommand } from "../../src/cli/demo.ts";
 import { canaryEventNode, formatNodesTable, type NodesReport } from "../../src/demo/nodes.ts";
 import { eventFromJson } from "../../src/events/model.ts";
 import { startKubeStandIn, type KubeStandIn } from "../helpers/kube-stand-in.ts";
 import { serveKubeWebSockets, type ExecScript, type KubeWebSockets } from "../helpers/kube-ws-stand-in.ts";
 import { node, podOn, serveKubeNodes, type KubeNodes } from "../helpers/kube-nodes-stand-in.ts";
-import { hasStackTrace, runCommand } from "../helpers/cli-in-process.ts";
+import { hasStackTrace } from "../helpers/cli-in-process.ts";
+import { runDemo } from "../helpers/cli-commands.ts";
 
 // The Kubernetes API is played by the stand-ins the demo tests use (kube-stand-in.ts, the exec
 // WebSocket of kube-ws-stand-in.ts), with node listing from kube-nodes-stand-in.ts. Falco is played
@@ -107,14 +107,7 @@ after(async () => {
 describe("demo --nodes against the stand-in API", () => {
   it("exits 1 naming the silent node, with a per-node table of readiness, canary and latency", async () => {
     sockets.script = falcoDetectsOn(["node-a", "node-c"]);
-    const outcome = await runCommand(registerDemoCommand, [
-      "demo",
-      "--nodes",
-      "--outputs-file",
-      outputsFile,
-      "--timeout",
-      "1",
-    ]).done;
+    const outcome = await runDemo({ nodes: true, outputsFile, timeout: 1 }).done;
     assert.equal(outcome.code, 1, outcome.stderr);
     const lines = outcome.stdout.trimEnd().split("\n");
     assert.match(lines[0] ?? "", /^NODE\s+FALCO POD\s+READY\s+CANARY RAISED\s+LATENCY \(logs\)\s+VERDICT$/);
@@ -142,15 +135,7 @@ describe("demo --nodes against the stand-in API", () => {
 
   it("--json reports every node, and exits 0 when all detect", async () => {
     sockets.script = falcoDetectsOn(NODES);
-    const outcome = await runCommand(registerDemoCommand, [
-      "demo",
-      "--nodes",
-      "--json",
-      "--outputs-file",
-      outputsFile,
-      "--timeout",
-      "5",
-    ]).done;
+    const outcome = await runDemo({ nodes: true, json: true, outputsFile, timeout: 5 }).done;
     assert.equal(outcome.code, 0, outcome.stderr);
     const report = JSON.parse(outcome.stdout) as {
       ok: boolean;
@@ -184,14 +169,7 @@ describe("demo --nodes against the stand-in API", () => {
     cluster.nodes.push(node("node-d"));
     try {
       sockets.script = falcoDetectsOn(NODES);
-      const outcome = await runCommand(registerDemoCommand, [
-        "demo",
-        "--nodes",
-        "--outputs-file",
-        outputsFile,
-        "--timeout",
-        "5",
-      ]).done;
+      const outcome = await runDemo({ nodes: true, outputsFile, timeout: 5 }).done;
       assert.equal(outcome.code, 1, outcome.stderr);
       assert.match(
         outcome.stdout,
@@ -204,14 +182,7 @@ describe("demo --nodes against the stand-in API", () => {
     }
     const off = path.join(path.dirname(outputsFile), "off.json");
     await writeFile(off, JSON.stringify({ namespace: "falco", canary: { enabled: false } }));
-    const refused = await runCommand(registerDemoCommand, [
-      "demo",
-      "--nodes",
-      "--outputs-file",
-      off,
-      "--stack",
-      "dev",
-    ]).done;
+    const refused = await runDemo({ nodes: true, outputsFile: off, stack: "dev" }).done;
     assert.equal(refused.code, 2);
     assert.match(
       refused.stderr,
@@ -226,40 +197,17 @@ describe("demo --nodes with the stack's clusterName", () => {
     const outputs = JSON.parse(await readFile(outputsFile, "utf8")) as Record<string, unknown>;
     const withCluster = path.join(path.dirname(outputsFile), "prod.json");
     await writeFile(withCluster, JSON.stringify({ ...outputs, clusterName: "prod" }));
-    const table = await runCommand(registerDemoCommand, [
-      "demo",
-      "--nodes",
-      "--outputs-file",
-      withCluster,
-      "--timeout",
-      "5",
-    ]).done;
+    const table = await runDemo({ nodes: true, outputsFile: withCluster, timeout: 5 }).done;
     assert.equal(table.code, 0, table.stderr);
     const lines = table.stdout.trimEnd().split("\n");
     assert.equal(lines[0], "cluster: prod");
     assert.match(lines[1] ?? "", /^NODE\s+FALCO POD\s+READY/);
     assert.equal(lines.at(-1), "OK: the canary was detected on all 3 node(s) of cluster prod via logs");
 
-    const json = await runCommand(registerDemoCommand, [
-      "demo",
-      "--nodes",
-      "--json",
-      "--outputs-file",
-      withCluster,
-      "--timeout",
-      "5",
-    ]).done;
+    const json = await runDemo({ nodes: true, json: true, outputsFile: withCluster, timeout: 5 }).done;
     assert.equal(json.code, 0, json.stderr);
     assert.equal((JSON.parse(json.stdout) as { cluster: unknown }).cluster, "prod");
-    const plain = await runCommand(registerDemoCommand, [
-      "demo",
-      "--nodes",
-      "--json",
-      "--outputs-file",
-      outputsFile,
-      "--timeout",
-      "5",
-    ]).done;
+    const plain = await runDemo({ nodes: true, json: true, outputsFile, timeout: 5 }).done;
     assert.equal((JSON.parse(plain.stdout) as { cluster: unknown }).cluster, null);
   });
 });

@@ -11,29 +11,14 @@ import {
 } from "../../src/demo/scenario.ts";
 import { formatDemoTable, formatMissing, formatVerdict } from "../../src/demo/report.ts";
 import { FakeCluster, FakeFeed, ManualClock, readyPod } from "../helpers/demo-fakes.ts";
-import { payloadLike } from "../helpers/falco-events.ts";
+import { demoDetectionPayload, payloadLike } from "../helpers/falco-events.ts";
 
 const target: DemoTarget = { namespace: "demo", pod: "www", container: "www" };
 const T0 = Date.parse("2026-11-26T20:00:00Z");
 
 /** The detection Falco raises for each trigger, in the demo pod. */
 function detectionFor(step: TriggerStep, at: number, changes: Parameters<typeof payloadLike>[0] = {}) {
-  const common = { namespace: "demo", pod: "www", container: "www", time: new Date(at) };
-  if (step.id === "html-write") {
-    return eventFromJson(
-      payloadLike({
-        ...common,
-        rule: NGINX_WRITE_RULE,
-        priority: "Warning",
-        cmdline: "sh -c echo",
-        ...changes,
-      }),
-    );
-  }
-  const cmdline = step.id === "shell-command" ? "sh -c ls /" : "sh";
-  return eventFromJson(
-    payloadLike({ ...common, rule: TERMINAL_SHELL_RULE, priority: "Notice", cmdline, ...changes }),
-  );
+  return eventFromJson(demoDetectionPayload(step, { time: new Date(at), ...changes }));
 }
 
 function scenario(

@@ -6,6 +6,7 @@ import path from "node:path";
 import { connectTimeout, registerEventsCommand } from "../../src/cli/events.ts";
 import { registerDemoCommand } from "../../src/cli/demo.ts";
 import { hasStackTrace, runCommand } from "../helpers/cli-in-process.ts";
+import { runDemo, runEvents } from "../helpers/cli-commands.ts";
 import { runBin } from "../helpers/cli-process.ts";
 import { startSilentServer, type SilentServer } from "../helpers/silent-server.ts";
 
@@ -95,13 +96,7 @@ describe("a server that accepts and never answers", () => {
   });
 
   it("events --nats exits 2 when the server sends INFO and never answers CONNECT", async () => {
-    const outcome = await runCommand(registerEventsCommand, [
-      "events",
-      "--nats",
-      `nats://127.0.0.1:${infoStall.port}`,
-      "--timeout",
-      "1",
-    ]).done;
+    const outcome = await runEvents({ nats: `nats://127.0.0.1:${infoStall.port}`, timeout: 1 }).done;
     assert.equal(outcome.code, 2, outcome.stderr);
     assert.match(
       outcome.stderr,
@@ -123,17 +118,8 @@ describe("a server that accepts and never answers", () => {
     const previous = process.env.KUBECONFIG;
     process.env.KUBECONFIG = kube.kubeconfig;
     try {
-      const outcome = await runCommand(registerDemoCommand, [
-        "demo",
-        "--pod",
-        "www",
-        "--via",
-        "nats",
-        "--nats",
-        `nats://127.0.0.1:${silent.port}`,
-        "--timeout",
-        "1",
-      ]).done;
+      const silentUrl = `nats://127.0.0.1:${silent.port}`;
+      const outcome = await runDemo({ pod: "www", via: "nats", nats: silentUrl, timeout: 1 }).done;
       assert.equal(outcome.code, 2, outcome.stderr);
       assert.match(outcome.stderr, /accepted the connection but did not answer within 1s/);
     } finally {
@@ -155,13 +141,7 @@ describe("--timeout is bounded by what a timer can hold", () => {
       assert.equal(outcome.code, 2, `${name}: ${outcome.stderr}`);
       assert.match(outcome.stderr, /--timeout must be at most 2147483 seconds \(about 24 days/, name);
     }
-    const accepted = await runCommand(registerEventsCommand, [
-      "events",
-      "--nats",
-      "nats://127.0.0.1:1",
-      "--timeout",
-      "2147483",
-    ]).done;
+    const accepted = await runEvents({ nats: "nats://127.0.0.1:1", timeout: 2147483 }).done;
     assert.doesNotMatch(accepted.stderr, /--timeout must be/);
   });
 });

@@ -5,15 +5,15 @@ import os from "node:os";
 import path from "node:path";
 import { connect, type ConnectionOptions, type NatsConnection } from "@nats-io/transport-node";
 import { natsAuthFromFlags, registerEventsCommand } from "../../src/cli/events.ts";
-import { registerDemoCommand } from "../../src/cli/demo.ts";
 import { natsFeed } from "../../src/events/nats.ts";
 import { runDemoScenario } from "../../src/demo/runner.ts";
-import { natsSubject } from "../../src/events/subject.ts";
-import { TERMINAL_SHELL_RULE, NGINX_WRITE_RULE } from "../../src/demo/scenario.ts";
 import { startNatsServer, type NatsServer } from "../helpers/nats-server.ts";
 import { makeTestCa, TEST_TLS_NAME, type TestCa } from "../helpers/tls-ca.ts";
-import { payloadLike, seedPayload } from "../helpers/falco-events.ts";
+import { demoDetectionPayload, seedPayload } from "../helpers/falco-events.ts";
 import { hasStackTrace, runCommand, type CliOutcome } from "../helpers/cli-in-process.ts";
+import { runDemo, runEvents } from "../helpers/cli-commands.ts";
+import type { EventsCommandFlags } from "../helpers/cli-args.ts";
+import { publishLikeSidekick } from "../helpers/nats-publish.ts";
 import { FakeCluster, readyPod } from "../helpers/demo-fakes.ts";
 import { pod, startKubeStandIn } from "../helpers/kube-stand-in.ts";
 
@@ -50,21 +50,15 @@ function hostPort(server: NatsServer): string {
 }
 
 /** Runs `events ... --count 1 --json`, publishes one event as falcosidekick would, returns the outcome. */
-async function followOne(args: string[], publisherOptions: ConnectionOptions): Promise<CliOutcome> {
-  const run = runCommand(registerEventsCommand, [
-    "events",
-    ...args,
-    "--count",
-    "1",
-    "--json",
-    "--timeout",
-    "10",
-  ]);
+async function followOne(
+  flags: EventsCommandFlags,
+  publisherOptions: ConnectionOptions,
+): Promise<CliOutcome> {
+  const run = runEvents({ ...flags, count: 1, json: true, timeout: 10 });
   await Promise.race([run.stderrMatches(/following /), run.done]);
   const publisher: NatsConnection = await connect(publisherOptions);
   try {
-    publisher.publish(natsSubject("Notice", TERMINAL_SHELL_RULE), JSON.stringify(seedPayload()));
-    await publisher.flush();
+    await publishLikeSidekick(publisher, seedPayload());
     return await run.done;
   } finally {
     await publisher.close();
@@ -85,7 +79,7 @@ describe("events --nats with credentials (real nats-server)", () => {
 
   it("takes user and password from the URL, and prints the URL as nats://***@", async () => {
     const url = `nats://${USER}:${encodeURIComponent(PASSWORD)}@${hostPort(userServer)}`;
-    const outcome = await followOne(["--nats", url], asUser());
+    const outcome = await followOne({ nats: url }, asUser());
     assert.equal(outcome.code, 0, outcome.stderr);
     assert.deepEqual(JSON.parse(outcome.stdout), seedPayload());
     assert.match(
@@ -98,7 +92,7 @@ describe("events --nats with credentials (real nats-server)", () => {
   it("takes the user and password from FALCO_STACK_NATS_USER and FALCO_STACK_NATS_PASSWORD", async () => {
     process.env.FALCO_STACK_NATS_USER = USER;
     process.env.FALCO_STACK_NATS_PASSWORD = PASSWORD;
-    const outcome = await followOne(["--nats", userServer.url], asUser());
+    const outcome = await followOne({ nats: userServer.url }, asUser());
     assert.equal(outcome.code, 0, outcome.stderr);
     assertNoSecret(outcome, PASSWORD);
   });
@@ -107,7 +101,7 @@ describe("events --nats with credentials (real nats-server)", () => {
     const file = path.join(dir, "nats-password");
     await writeFile(file, `${PASSWORD}\n`);
     const outcome = await followOne(
-      ["--nats", userServer.url, "--nats-user", USER, "--nats-password-file", file],
+      { nats: userServer.url, natsUser: USER, natsPasswordFile: file },
       asUser(),
     );
     assert.equal(outcome.code, 0, outcome.stderr);
@@ -115,13 +109,8 @@ describe("events --nats with credentials (real nats-server)", () => {
 
   it("exits 2 on a refused password, naming the server redacted and never printing the password", async () => {
     const wrong = "wr0ng-secret";
-    const outcome = await runCommand(registerEventsCommand, [
-      "events",
-      "--nats",
-      `nats://${USER}:${wrong}@${hostPort(userServer)}`,
-      "--timeout",
-      "5",
-    ]).done;
+    const refusedUrl = `nats://${USER}:${wrong}@${hostPort(userServer)}`;
+    const outcome = await runEvents({ nats: refusedUrl, timeout: 5 }).done;
     assert.equal(outcome.code, 2, outcome.stderr);
     assert.match(
       outcome.stderr,
@@ -135,24 +124,18 @@ describe("events --nats with credentials (real nats-server)", () => {
   });
 
   it("exits 2 when no credentials are given to a server that wants them", async () => {
-    const outcome = await runCommand(registerEventsCommand, [
-      "events",
-      "--nats",
-      userServer.url,
-      "--timeout",
-      "5",
-    ]).done;
+    const outcome = await runEvents({ nats: userServer.url, timeout: 5 }).done;
     assert.equal(outcome.code, 2, outcome.stderr);
     assert.match(outcome.stderr, /Authorization Violation/i);
   });
 
   it("takes a token from the URL or FALCO_STACK_NATS_TOKEN, and never prints it", async () => {
     const asToken = { servers: tokenServer.url, token: TOKEN };
-    const fromUrl = await followOne(["--nats", `nats://${TOKEN}@${hostPort(tokenServer)}`], asToken);
+    const fromUrl = await followOne({ nats: `nats://${TOKEN}@${hostPort(tokenServer)}` }, asToken);
     assert.equal(fromUrl.code, 0, fromUrl.stderr);
     assertNoSecret(fromUrl, TOKEN);
     process.env.FALCO_STACK_NATS_TOKEN = TOKEN;
-    const fromEnv = await followOne(["--nats", tokenServer.url], asToken);
+    const fromEnv = await followOne({ nats: tokenServer.url }, asToken);
     assert.equal(fromEnv.code, 0, fromEnv.stderr);
     assertNoSecret(fromEnv, TOKEN);
   });
@@ -228,7 +211,7 @@ describe("events --nats over TLS (real nats-server, throw-away CA)", () => {
     const publisher = { servers: tlsServer.url, tls: { ca: ca.caPem, servername: TEST_TLS_NAME } };
     for (const url of [`tls://${hostPort(tlsServer)}`, tlsServer.url]) {
       const outcome = await followOne(
-        ["--nats", url, "--nats-ca", ca.caFile, "--nats-tls-name", TEST_TLS_NAME],
+        { nats: url, natsCa: ca.caFile, natsTlsName: TEST_TLS_NAME },
         publisher,
       );
       assert.equal(outcome.code, 0, `${url}: ${outcome.stderr}`);
@@ -237,24 +220,11 @@ describe("events --nats over TLS (real nats-server, throw-away CA)", () => {
   });
 
   it("exits 2 naming the certificate problem without the CA, or without the name in the certificate", async () => {
-    const outcome = await runCommand(registerEventsCommand, [
-      "events",
-      "--nats",
-      `tls://${hostPort(tlsServer)}`,
-      "--timeout",
-      "5",
-    ]).done;
+    const tlsUrl = `tls://${hostPort(tlsServer)}`;
+    const outcome = await runEvents({ nats: tlsUrl, timeout: 5 }).done;
     assert.equal(outcome.code, 2, outcome.stderr);
     assert.match(outcome.stderr, /cannot connect to NATS at tls:\/\/127\.0\.0\.1:\d+: .*certificate/i);
-    const unnamed = await runCommand(registerEventsCommand, [
-      "events",
-      "--nats",
-      `tls://${hostPort(tlsServer)}`,
-      "--nats-ca",
-      ca.caFile,
-      "--timeout",
-      "5",
-    ]).done;
+    const unnamed = await runEvents({ nats: tlsUrl, natsCa: ca.caFile, timeout: 5 }).done;
     assert.equal(unnamed.code, 2, unnamed.stderr);
     assert.match(unnamed.stderr, /altnames.*give the name in the certificate with --nats-tls-name/);
   });
@@ -265,16 +235,7 @@ describe("demo --via nats with credentials", () => {
     const publisher = await connect({ servers: userServer.url, user: USER, pass: PASSWORD });
     try {
       const cluster = new FakeCluster(readyPod, async (step) => {
-        const common = { namespace: "demo", pod: "www", container: "www", time: new Date() };
-        const payload =
-          step.id === "html-write"
-            ? payloadLike({ ...common, rule: NGINX_WRITE_RULE, priority: "Warning", cmdline: "sh -c echo" })
-            : payloadLike({ ...common, cmdline: step.id === "shell-command" ? "sh -c ls /" : "sh" });
-        publisher.publish(
-          natsSubject(payload.priority as "Notice" | "Warning", String(payload.rule)),
-          JSON.stringify(payload),
-        );
-        await publisher.flush();
+        await publishLikeSidekick(publisher, demoDetectionPayload(step, { time: new Date() }));
       });
       const report = await runDemoScenario({
         cluster,
@@ -297,17 +258,8 @@ describe("demo --via nats with credentials", () => {
     process.env.KUBECONFIG = kube.kubeconfig;
     try {
       const wrong = "n0t-the-password";
-      const refused = await runCommand(registerDemoCommand, [
-        "demo",
-        "--pod",
-        "www",
-        "--via",
-        "nats",
-        "--nats",
-        `nats://${USER}:${wrong}@${hostPort(userServer)}`,
-        "--timeout",
-        "5",
-      ]).done;
+      const refusedUrl = `nats://${USER}:${wrong}@${hostPort(userServer)}`;
+      const refused = await runDemo({ pod: "www", via: "nats", nats: refusedUrl, timeout: 5 }).done;
       assert.equal(refused.code, 2, refused.stderr);
       assert.match(
         refused.stderr,
@@ -317,17 +269,7 @@ describe("demo --via nats with credentials", () => {
 
       process.env.FALCO_STACK_NATS_USER = USER;
       process.env.FALCO_STACK_NATS_PASSWORD = "also-wrong";
-      const fromEnv = await runCommand(registerDemoCommand, [
-        "demo",
-        "--pod",
-        "www",
-        "--via",
-        "nats",
-        "--nats",
-        userServer.url,
-        "--timeout",
-        "5",
-      ]).done;
+      const fromEnv = await runDemo({ pod: "www", via: "nats", nats: userServer.url, timeout: 5 }).done;
       assert.equal(fromEnv.code, 2, fromEnv.stderr);
       assert.match(
         fromEnv.stderr,

@@ -1,46 +1,21 @@
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { natsFeed } from "../../src/events/nats.ts";
 import { FeedUnavailableError } from "../../src/events/feed.ts";
-import { natsSubject } from "../../src/events/subject.ts";
 import type { FalcoEvent } from "../../src/events/model.ts";
-import { freePort, startNatsServer, type NatsServer } from "../helpers/nats-server.ts";
+import { freePort } from "../helpers/nats-server.ts";
+import { natsServerForSuite } from "../helpers/nats-suite.ts";
 import { clusterPayload, payloadLike, seedPayload } from "../helpers/falco-events.ts";
 import { hasStackTrace, runCommand } from "../helpers/cli-in-process.ts";
+import { followEvents, runEvents } from "../helpers/cli-commands.ts";
+import { eventsArgs } from "../helpers/cli-args.ts";
 import { registerEventsCommand } from "../../src/cli/events.ts";
 
-const runCli = (args: string[]) => runCommand(registerEventsCommand, args);
-
-let server: NatsServer;
-let publisher: NatsConnection;
-
-before(async () => {
-  server = await startNatsServer();
-  publisher = await connect({ servers: server.url });
-});
-
-after(async () => {
-  await publisher?.close();
-  await server?.stop();
-});
-
-/**
- * Publishes as falcosidekick does: the payload's JSON on falco.<priority>.<rule slug>, or with the
- * stack's clusterName on falco.<cluster>.<priority>.<rule slug>.
- */
-async function publishLikeSidekick(payload: Record<string, unknown>, cluster?: string): Promise<string> {
-  const subject = natsSubject(String(payload.priority) as FalcoEvent["priority"], String(payload.rule), {
-    cluster,
-  });
-  publisher.publish(subject, JSON.stringify(payload));
-  await publisher.flush();
-  return subject;
-}
+const nats = natsServerForSuite();
 
 describe("NATS feed against a real nats-server", () => {
   it("receives falcosidekick payloads on falco.> and reports malformed ones with their subject", async () => {
-    const feed = natsFeed({ url: server.url });
+    const feed = natsFeed({ url: nats.server.url });
     const received: [FalcoEvent, string][] = [];
     const problems: string[] = [];
     let resolveAll: () => void = () => undefined;
@@ -58,9 +33,9 @@ describe("NATS feed against a real nats-server", () => {
       },
       failed: (error) => assert.fail(error),
     });
-    const first = await publishLikeSidekick(seedPayload());
-    publisher.publish("falco.warning.broken", '{"rule": ');
-    const second = await publishLikeSidekick(
+    const first = await nats.publish(seedPayload());
+    nats.publisher.publish("falco.warning.broken", '{"rule": ');
+    const second = await nats.publish(
       payloadLike({ rule: "Write inside nginx html folder", priority: "Warning", pod: "www" }),
     );
     await allArrived;
@@ -90,14 +65,13 @@ describe("NATS feed against a real nats-server", () => {
 
   it("rejects URLs and subjects that cannot work", () => {
     assert.throws(() => natsFeed({ url: "http://127.0.0.1:4222" }), /not a NATS URL/);
-    assert.throws(() => natsFeed({ url: server.url, subject: "falco.>.x" }), /bad NATS subject/);
+    assert.throws(() => natsFeed({ url: nats.server.url, subject: "falco.>.x" }), /bad NATS subject/);
   });
 });
 
 describe("falco-stack events --nats", () => {
   it("prints each event as falcosidekick sent it with --json and stops at --count (exit 0)", async () => {
-    const run = runCli(["events", "--nats", server.url, "--json", "--count", "2"]);
-    await run.stderrMatches(/following nats:/);
+    const run = await followEvents({ nats: nats.server.url, json: true, count: 2 }, /following nats:/);
     const sent = [
       seedPayload(),
       payloadLike({
@@ -106,7 +80,7 @@ describe("falco-stack events --nats", () => {
         uuid: "0b1c2d3e-0000-4000-8000-000000000001",
       }),
     ];
-    for (const payload of sent) await publishLikeSidekick(payload);
+    for (const payload of sent) await nats.publish(payload);
     const result = await run.done;
     assert.equal(result.code, 0, result.stderr);
     const lines = result.stdout.trim().split("\n");
@@ -117,10 +91,12 @@ describe("falco-stack events --nats", () => {
   });
 
   it("prints readable lines and filters by --priority", async () => {
-    const run = runCli(["events", "--nats", server.url, "--count", "1", "--priority", "warning"]);
-    await run.stderrMatches(/following nats:/);
-    await publishLikeSidekick(seedPayload()); // Notice: below the filter
-    await publishLikeSidekick(
+    const run = await followEvents(
+      { nats: nats.server.url, count: 1, priority: "warning" },
+      /following nats:/,
+    );
+    await nats.publish(seedPayload()); // Notice: below the filter
+    await nats.publish(
       payloadLike({
         rule: "Write inside nginx html folder",
         priority: "Warning",
@@ -137,9 +113,8 @@ describe("falco-stack events --nats", () => {
   });
 
   it("prints the cluster an event carries at the end of its line", async () => {
-    const run = runCli(["events", "--nats", server.url, "--count", "1"]);
-    await run.stderrMatches(/following nats:/);
-    await publishLikeSidekick(clusterPayload("prod"), "prod");
+    const run = await followEvents({ nats: nats.server.url, count: 1 }, /following nats:/);
+    await nats.publish(clusterPayload("prod"), "prod");
     const result = await run.done;
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout.trim(), /^\S+ {2}Notice +Terminal shell in container {2}.* cluster=prod$/);
@@ -147,12 +122,14 @@ describe("falco-stack events --nats", () => {
 
   it("--cluster subscribes to falco.<cluster>.> and shows only that cluster's events", async () => {
     const write = { rule: "Write inside nginx html folder", priority: "Warning" };
-    const run = runCli(["events", "--nats", server.url, "--cluster", "prod", "--count", "1", "--json"]);
-    await run.stderrMatches(/following nats:\/\/127\.0\.0\.1:\d+ subject falco\.prod\.>, only cluster prod/);
-    const dev = await publishLikeSidekick(clusterPayload("dev", { ...write, uuid: "dev" }), "dev");
-    const unnamed = await publishLikeSidekick(payloadLike({ ...write, uuid: "no-cluster" }));
+    const run = await followEvents(
+      { nats: nats.server.url, cluster: "prod", count: 1, json: true },
+      /following nats:\/\/127\.0\.0\.1:\d+ subject falco\.prod\.>, only cluster prod/,
+    );
+    const dev = await nats.publish(clusterPayload("dev", { ...write, uuid: "dev" }), "dev");
+    const unnamed = await nats.publish(payloadLike({ ...write, uuid: "no-cluster" }));
     const prodPayload = clusterPayload("prod", { ...write, uuid: "prod" });
-    const prod = await publishLikeSidekick(prodPayload, "prod");
+    const prod = await nats.publish(prodPayload, "prod");
     assert.deepEqual(
       [dev, unnamed, prod],
       [
@@ -173,21 +150,13 @@ describe("falco-stack events --nats", () => {
   });
 
   it("--cluster with --subject keeps the subject and still filters by the event's cluster", async () => {
-    const run = runCli([
-      "events",
-      "--nats",
-      server.url,
-      "--subject",
-      "falco.>",
-      "--cluster",
-      "prod",
-      "--count",
-      "1",
-    ]);
-    await run.stderrMatches(/subject falco\.>, only cluster prod/);
+    const run = await followEvents(
+      { nats: nats.server.url, subject: "falco.>", cluster: "prod", count: 1 },
+      /subject falco\.>, only cluster prod/,
+    );
     // Published where --cluster alone would not listen: the subject is the user's choice.
-    await publishLikeSidekick(clusterPayload("dev"));
-    await publishLikeSidekick(clusterPayload("prod", { pod: "api" }));
+    await nats.publish(clusterPayload("dev"));
+    await nats.publish(clusterPayload("prod", { pod: "api" }));
     const result = await run.done;
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout.trim(), /pod=default\/api .*cluster=prod$/);
@@ -195,7 +164,7 @@ describe("falco-stack events --nats", () => {
   });
 
   it("exits 1 naming the shortfall when --timeout comes before --count", async () => {
-    const result = await runCli(["events", "--nats", server.url, "--count", "3", "--timeout", "0.5"]).done;
+    const result = await runEvents({ nats: nats.server.url, count: 3, timeout: 0.5 }).done;
     assert.equal(result.code, 1);
     assert.match(result.stderr, /timeout after 0\.5s: got 0 of 3 event\(s\)/);
   });
@@ -207,23 +176,26 @@ describe("falco-stack events --nats", () => {
         ["events", "--nats", `nats://127.0.0.1:${port}`, "--count", "1"],
         /cannot reach NATS at nats:\/\/127\.0\.0\.1:\d+/,
       ],
-      [["events", "--nats", server.url, "--ui", "http://127.0.0.1:1"], /--nats and --ui exclude each other/],
       [
-        ["events", "--nats", server.url, "--count", "two"],
+        ["events", "--nats", nats.server.url, "--ui", "http://127.0.0.1:1"],
+        /--nats and --ui exclude each other/,
+      ],
+      [
+        ["events", "--nats", nats.server.url, "--count", "two"],
         /--count must be a whole number above 0, got "two"/,
       ],
       [["events"], /no event source: use --nats URL/],
-      [["events", "--nats", server.url, "--priority", "loud"], /--priority/],
+      [["events", "--nats", nats.server.url, "--priority", "loud"], /--priority/],
       [
-        ["events", "--nats", server.url, "--user", "admin"],
+        ["events", "--nats", nats.server.url, "--user", "admin"],
         /--user, --password and --password-file belong to --ui/,
       ],
       [
-        ["events", "--nats", server.url, "--cluster", "Prod.EU"],
+        ["events", "--nats", nats.server.url, "--cluster", "Prod.EU"],
         /--cluster "Prod\.EU" is not a DNS label \(lower-case letters, digits and '-'.*\), as the stack's clusterName is/,
       ],
     ];
-    const results = await Promise.all(cases.map(([args]) => runCli(args).done));
+    const results = await Promise.all(cases.map(([args]) => runCommand(registerEventsCommand, args).done));
     results.forEach((result, index) => {
       assert.equal(result.code, 2, `${cases[index][0].join(" ")}: ${result.stderr}`);
       assert.match(result.stderr, cases[index][1]);
@@ -241,12 +213,7 @@ describe("falco-stack events as a separate process", () => {
       process.execPath,
       [
         path.join(projectRoot, "bin", "falco-stack.cjs"),
-        "events",
-        "--nats",
-        server.url,
-        "--count",
-        "1",
-        "--json",
+        ...eventsArgs({ nats: nats.server.url, count: 1, json: true }),
       ],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
@@ -261,7 +228,7 @@ describe("falco-stack events as a separate process", () => {
     });
     const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
     await Promise.race([following, exited]);
-    await publishLikeSidekick(seedPayload());
+    await nats.publish(seedPayload());
     assert.equal(await exited, 0, stderr);
     assert.deepEqual(JSON.parse(stdout), seedPayload());
   });

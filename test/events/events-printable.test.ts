@@ -1,15 +1,13 @@
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { eventFromJson, parseRfc3339, type FalcoEvent } from "../../src/events/model.ts";
 import { formatEventLine } from "../../src/events/format.ts";
 import { printable } from "../../src/events/printable.ts";
 import { formatMissing } from "../../src/demo/report.ts";
 import type { DemoReport } from "../../src/demo/runner.ts";
-import { registerEventsCommand } from "../../src/cli/events.ts";
-import { startNatsServer, type NatsServer } from "../helpers/nats-server.ts";
+import { natsServerForSuite } from "../helpers/nats-suite.ts";
 import { payloadLike } from "../helpers/falco-events.ts";
-import { runCommand } from "../helpers/cli-in-process.ts";
+import { followEvents } from "../helpers/cli-commands.ts";
 
 /** What a terminal would act on: ESC, CSI (8-bit), BEL, BS, CR, LF, NUL, other C0 and C1 controls. */
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
@@ -88,38 +86,20 @@ describe("event fields reach the terminal printable", () => {
 });
 
 describe("falco-stack events prints hostile events safely (real nats-server)", () => {
-  let server: NatsServer;
-  let publisher: NatsConnection;
-  before(async () => {
-    server = await startNatsServer();
-    publisher = await connect({ servers: server.url });
-  });
-  after(async () => {
-    await publisher?.close();
-    await server?.stop();
-  });
+  const nats = natsServerForSuite();
 
   it("in event lines and in the skipped previews", async () => {
-    const run = runCommand(registerEventsCommand, [
-      "events",
-      "--nats",
-      server.url,
-      "--count",
-      "1",
-      "--timeout",
-      "10",
-    ]);
-    await run.stderrMatches(/following nats:/);
-    publisher.publish("falco.notice.x", `{"rule": "broken\u001b]0;pwned\u0007\u001b[2J\n`);
-    publisher.publish(
+    const run = await followEvents({ nats: nats.server.url, count: 1, timeout: 10 }, /following nats:/);
+    nats.publisher.publish("falco.notice.x", `{"rule": "broken\u001b]0;pwned\u0007\u001b[2J\n`);
+    nats.publisher.publish(
       "falco.notice.y",
       JSON.stringify({ ...payloadLike({}), time: "2025-02-30T10:00:00Z\u001b[5m" }),
     );
-    publisher.publish(
+    nats.publisher.publish(
       "falco.notice.z",
       JSON.stringify(payloadLike({ rule: HOSTILE_RULE, cmdline: HOSTILE_CMDLINE })),
     );
-    await publisher.flush();
+    await nats.publisher.flush();
     const outcome = await run.done;
     assert.equal(outcome.code, 0, outcome.stderr);
     for (const line of outcome.stdout.split("\n"))

@@ -8,6 +8,8 @@ import { startUiStandIn, type UiStandIn } from "../helpers/ui-stand-in.ts";
 import { freePort } from "../helpers/nats-server.ts";
 import { clusterPayload, payloadLike, seedPayload } from "../helpers/falco-events.ts";
 import { hasStackTrace, runCommand } from "../helpers/cli-in-process.ts";
+import { followEvents, runEvents } from "../helpers/cli-commands.ts";
+import type { EventsCommandFlags } from "../helpers/cli-args.ts";
 
 // The UI API is played by a local HTTP server that stands in for falcosidekick-ui (see ui-stand-in.ts).
 let ui: UiStandIn;
@@ -170,21 +172,10 @@ describe("UI feed", () => {
 
 describe("falco-stack events --ui", () => {
   it("follows the UI and prints new events as JSON lines", async () => {
-    const run = runCommand(registerEventsCommand, [
-      "events",
-      "--ui",
-      ui.url,
-      "--user",
-      user,
-      "--password",
-      password,
-      "--json",
-      "--count",
-      "1",
-      "--poll",
-      "20",
-    ]);
-    await run.stderrMatches(/following falcosidekick UI/);
+    const run = await followEvents(
+      { ui: ui.url, user, password, json: true, count: 1, poll: 20 },
+      /following falcosidekick UI/,
+    );
     const payload = payloadLike({ uuid: "11111111-0000-4000-8000-000000000000", time: new Date() });
     ui.events.push(payload);
     const outcome = await run.done;
@@ -193,22 +184,10 @@ describe("falco-stack events --ui", () => {
   });
 
   it("--cluster keeps only that cluster's events, filtered here (the UI has no such search)", async () => {
-    const run = runCommand(registerEventsCommand, [
-      "events",
-      "--ui",
-      ui.url,
-      "--user",
-      user,
-      "--password",
-      password,
-      "--cluster",
-      "prod",
-      "--count",
-      "1",
-      "--poll",
-      "20",
-    ]);
-    await run.stderrMatches(/following falcosidekick UI .*, only cluster prod/);
+    const run = await followEvents(
+      { ui: ui.url, user, password, cluster: "prod", count: 1, poll: 20 },
+      /following falcosidekick UI .*, only cluster prod/,
+    );
     const now = Date.now();
     // Stored at once, delivered oldest first: without the filter, dev's event would be printed.
     ui.events.push(
@@ -228,18 +207,10 @@ describe("falco-stack events --ui", () => {
   });
 
   it("exits 2 on refused credentials and on missing ones, without a stack trace", async () => {
-    const refused = await runCommand(registerEventsCommand, [
-      "events",
-      "--ui",
-      ui.url,
-      "--user",
-      user,
-      "--password",
-      "nope",
-    ]).done;
+    const refused = await runEvents({ ui: ui.url, user, password: "nope" }).done;
     assert.equal(refused.code, 2);
     assert.match(refused.stderr, /refused user "falco-admin"/);
-    const missing = await runCommand(registerEventsCommand, ["events", "--ui", ui.url, "--user", user]).done;
+    const missing = await runEvents({ ui: ui.url, user }).done;
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /--ui needs the UI user and password/);
     assert.ok(!hasStackTrace(refused.stderr + missing.stderr));
@@ -247,27 +218,15 @@ describe("falco-stack events --ui", () => {
 });
 
 describe("the UI password stays off the command line", () => {
-  const follow = (args: string[], env: Record<string, string> = {}) => {
+  const follow = (flags: EventsCommandFlags, env: Record<string, string> = {}) => {
     Object.assign(process.env, env);
-    const run = runCommand(registerEventsCommand, [
-      "events",
-      "--ui",
-      ui.url,
-      ...args,
-      "--json",
-      "--count",
-      "1",
-      "--poll",
-      "20",
-      "--timeout",
-      "10",
-    ]);
+    const run = runEvents({ ui: ui.url, ...flags, json: true, count: 1, poll: 20, timeout: 10 });
     for (const name of Object.keys(env)) Reflect.deleteProperty(process.env, name);
     return run;
   };
 
   it("reads it from FALCO_STACK_UI_PASSWORD, and the user from FALCO_STACK_UI_USER", async () => {
-    const run = follow([], { FALCO_STACK_UI_USER: user, FALCO_STACK_UI_PASSWORD: password });
+    const run = follow({}, { FALCO_STACK_UI_USER: user, FALCO_STACK_UI_PASSWORD: password });
     await run.stderrMatches(/following falcosidekick UI/);
     ui.events.push(payloadLike({ uuid: "33333333-0000-4000-8000-000000000000", time: new Date() }));
     const outcome = await run.done;
@@ -281,26 +240,18 @@ describe("the UI password stays off the command line", () => {
     const path = await import("node:path");
     const file = path.join(await mkdtemp(path.join(os.tmpdir(), "falco-stack-ui-")), "password");
     await writeFile(file, `${password}\n`);
-    const run = follow(["--user", user, "--password-file", file]);
+    const run = follow({ user, passwordFile: file });
     await run.stderrMatches(/following falcosidekick UI/);
     ui.events.push(payloadLike({ uuid: "44444444-0000-4000-8000-000000000000", time: new Date() }));
     const outcome = await run.done;
     assert.equal(outcome.code, 0, outcome.stderr);
-    const missing = await runCommand(registerEventsCommand, [
-      "events",
-      "--ui",
-      ui.url,
-      "--user",
-      user,
-      "--password-file",
-      `${file}-absent`,
-    ]).done;
+    const missing = await runEvents({ ui: ui.url, user, passwordFile: `${file}-absent` }).done;
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /cannot read --password-file .*password-absent: ENOENT/);
   });
 
   it("still takes --password, warning that ps shows it", async () => {
-    const run = follow(["--user", user, "--password", password]);
+    const run = follow({ user, password });
     await run.stderrMatches(/following falcosidekick UI/);
     ui.events.push(payloadLike({ uuid: "55555555-0000-4000-8000-000000000000", time: new Date() }));
     const outcome = await run.done;

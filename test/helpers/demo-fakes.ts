@@ -1,4 +1,5 @@
 import type { EventFeed, FeedSink } from "../../src/events/feed.ts";
+import type { LogLineSource } from "../../src/events/log-feed.ts";
 import type { DemoTarget } from "../../src/demo/match.ts";
 import type { DemoCluster, ExecResult, PodStatus } from "../../src/demo/runner.ts";
 import type { TriggerStep } from "../../src/demo/scenario.ts";
@@ -16,6 +17,19 @@ export class FakeFeed implements EventFeed {
   }
   async stop(): Promise<void> {
     this.stopped = true;
+  }
+}
+
+/** Falco pod logs the test writes lines into with `emit`, once the feed has started reading. */
+export class FakeLogLines implements LogLineSource {
+  readonly description = "fake Falco pod logs";
+  private onLine: (origin: string, line: string) => void = () => undefined;
+  async start(onLine: (origin: string, line: string) => void): Promise<void> {
+    this.onLine = onLine;
+  }
+  async stop(): Promise<void> {}
+  emit(origin: string, line: string): void {
+    this.onLine(origin, line);
   }
 }
 

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { NGINX_WRITE_RULE, TERMINAL_SHELL_RULE, type TriggerStep } from "../../src/demo/scenario.ts";
 import { sharedPath } from "./shared.ts";
 
 /** The real falcosidekick payload from the tutorial, as delivered on NATS. */
@@ -60,4 +61,24 @@ export function clusterPayload(
 ): Record<string, unknown> {
   const payload = payloadLike({ ...changes, extraFields: { ...changes.extraFields, cluster } });
   return { ...payload, output: `${String(payload.output)} cluster=${cluster}` };
+}
+
+/**
+ * The payload falcosidekick delivers once Falco has seen the demo trigger `step` in pod demo/www:
+ * the rule, priority and command line the demo waits for (src/demo/scenario.ts), then `changes`.
+ */
+export function demoDetectionPayload(
+  step: TriggerStep,
+  changes: Parameters<typeof payloadLike>[0] = {},
+): Record<string, unknown> {
+  const inDemoPod = { namespace: "demo", pod: "www", container: "www" };
+  const detection =
+    step.id === "html-write"
+      ? { rule: NGINX_WRITE_RULE, priority: "Warning", cmdline: "sh -c echo" }
+      : {
+          rule: TERMINAL_SHELL_RULE,
+          priority: "Notice",
+          cmdline: step.id === "shell-command" ? "sh -c ls /" : "sh",
+        };
+  return payloadLike({ ...inDemoPod, ...detection, ...changes });
 }
