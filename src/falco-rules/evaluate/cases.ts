@@ -20,7 +20,7 @@ import {
   type ResolvedField,
 } from "../fields/catalog.ts";
 import { lineCounterOf } from "../load/located-text.ts";
-import { topLevelItems, type YamlChunk } from "../load/yaml-chunks.ts";
+import { holdsAlias, topLevelItems } from "../load/yaml-chunks.ts";
 import { withPlainProcessEnv } from "../load/yaml-env.ts";
 import type { EventFields, EventValue } from "./evaluator.ts";
 
@@ -85,11 +85,17 @@ function parseSource(
   lineCounter: LineCounter,
   fields: FieldCatalog,
 ): { cases: RuleTestCase[]; issues: CaseIssue[] } {
-  const chunked = caseChunks(source);
+  // A plain case file (comments, then a block sequence at column 0) is parsed case by case: YAML
+  // gives the same nodes (a case holding an alias sends the file to one whole parse), and a
+  // 10,000-case file is never one tree (most of its parse time was garbage collection). Each case
+  // is read as soon as it is parsed, so no chunk's tree outlives its case.
+  const chunked = topLevelItems(source);
   if (chunked) {
-    // Each case is read as soon as it is parsed, so no chunk's tree outlives its case.
     const reader = new CasesReader(file, lineCounter, fields);
-    const clean = chunked.every(({ text: chunk, start }) => reader.read(parseDocument(chunk), start));
+    const clean = chunked.every((chunk) => {
+      const document = parseDocument(chunk.text);
+      return !holdsAlias(chunk, document.contents) && reader.read(document, chunk.start);
+    });
     if (clean) return reader.finish();
   }
   // One parse of the whole text gives YAML's errors as it words and places them.
@@ -97,17 +103,6 @@ function parseSource(
   const reader = new CasesReader(file, lineCounter, fields);
   if (Array.isArray(documents)) for (const document of documents) reader.read(document, 0);
   return reader.finish();
-}
-
-/**
- * A plain case file (comments, then a block sequence at column 0, no anchors, aliases, tags,
- * directives or document markers) split at its top-level `- ` items, so each case is parsed alone:
- * YAML gives the same nodes, and a 10,000-case file is not held as one tree (most of its parse
- * time was garbage collection). Undefined when the file is not that plain.
- */
-function caseChunks(text: string): YamlChunk[] | undefined {
-  if (/(?:^|[\s:[{,-])[&*!][^\s,[\]{}]/m.test(text)) return undefined;
-  return topLevelItems(text);
 }
 
 /** Reads parsed case documents one by one (each at its offset in the file) into cases and issues. */

@@ -20,7 +20,7 @@ import {
 import type { ErrorCode, WarningCode } from "../findings.ts";
 import { withoutByteOrderMark } from "./files.ts";
 import { ScalarSource, type SourceFile, type SourceFiles } from "./located-text.ts";
-import { topLevelItems } from "./yaml-chunks.ts";
+import { holdsAlias, topLevelItems } from "./yaml-chunks.ts";
 import { withPlainProcessEnv } from "./yaml-env.ts";
 
 /** Thrown for an error that stops the current item; `at` is a global offset. */
@@ -302,7 +302,7 @@ function readItemByItem<T>(file: SourceFile, sink: ReaderSink, read: (item: Item
     const doc = parseDocument(chunk.text, ITEM_OPTIONS);
     const contents = doc.contents;
     if (doc.errors.length > 0 || !isSeq(contents) || contents.items.length !== 1) return undefined;
-    if (chunk.text.includes("*") && holdsAlias(contents)) return undefined;
+    if (holdsAlias(chunk, contents)) return undefined;
     const item = itemOf(file, doc, contents.items[0], contents, chunk.start);
     if (item instanceof LoadError) errors.push(item);
     else if (item) items.push(read(item));
@@ -328,11 +328,4 @@ function itemOf(
     );
   }
   return new ItemMap(file, doc, node, docStart);
-}
-
-function holdsAlias(node: unknown): boolean {
-  if (isAlias(node)) return true;
-  if (isSeq(node)) return node.items.some(holdsAlias);
-  if (isMap(node)) return node.items.some((pair) => holdsAlias(pair.key) || holdsAlias(pair.value));
-  return false;
 }

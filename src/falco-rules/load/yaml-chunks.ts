@@ -4,6 +4,8 @@
  * stayed alive through its parse and made every garbage collection copy more.
  */
 
+import { isAlias, isMap, isSeq } from "yaml";
+
 /** One top-level item: its text from its `-` up to the next item, and where that starts. */
 export interface YamlChunk {
   readonly text: string;
@@ -30,4 +32,19 @@ export function topLevelItems(text: string): YamlChunk[] | undefined {
   const first = starts[0];
   if (first === undefined || !COMMENTS_ONLY.test(text.slice(0, first))) return undefined;
   return starts.map((start, index) => ({ text: text.slice(start, starts[index + 1] ?? text.length), start }));
+}
+
+/**
+ * Whether a chunk's tree holds an alias: parsed alone, a chunk cannot resolve an alias to an anchor
+ * in another chunk (and `yaml` reports no error for it), so such a file is parsed whole.
+ */
+export function holdsAlias(chunk: YamlChunk, contents: unknown): boolean {
+  return chunk.text.includes("*") && nodeHoldsAlias(contents);
+}
+
+function nodeHoldsAlias(node: unknown): boolean {
+  if (isAlias(node)) return true;
+  if (isSeq(node)) return node.items.some(nodeHoldsAlias);
+  if (isMap(node)) return node.items.some((pair) => nodeHoldsAlias(pair.key) || nodeHoldsAlias(pair.value));
+  return false;
 }
