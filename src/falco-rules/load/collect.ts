@@ -3,14 +3,12 @@
  * before — definitions (a redefinition keeps its first position), `append`, `override` and the
  * standalone enable — and keeps each item's index and visibility for the ordering rules.
  */
-import type { Priority } from "../priorities.ts";
 import type { UpstreamIndexEntry } from "../upstream/upstream-index.ts";
 import {
   parsePriority,
   parseSemver,
   trimLocated,
   versionCompatible,
-  type ExceptionInfo,
   type PluginRequirement,
   type RuleDefinition,
   type RulesItem,
@@ -50,23 +48,11 @@ export interface MacroInfo {
   used: boolean;
 }
 
-export interface RuleInfo {
-  name: string;
-  cond: LocatedText;
-  output: LocatedText;
-  desc: string;
-  priority: Priority;
-  source: string;
-  enabled: boolean;
+/** A rule as collected: its definition with every append and override applied. */
+export interface RuleInfo extends Omit<RuleDefinition, "tags"> {
   tags: Set<string>;
-  exceptions: ExceptionInfo[];
-  capture: boolean;
-  captureDuration: number;
-  warnEvttypes: boolean;
-  skipIfUnknownFilter: boolean;
   index: number;
   visibility: number;
-  at: number;
   unknownSource: boolean;
   /** Known only by name (upstream index), never changed by a loaded file. */
   opaque: boolean;
