@@ -1,28 +1,16 @@
 import assert from "node:assert/strict";
-import fs from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { readStackConfig } from "../../src/config/stack-file.ts";
 import { renderStack } from "../../src/render/render.ts";
 import type { StackCredentials } from "../../src/stack/plan.ts";
 import { pulumiConfigFrom, runUnderMocks, type Registered } from "../helpers/pulumi-mocks.ts";
-import { projectRoot } from "../helpers/shared.ts";
+import { assertGolden, MASKED_CREDENTIALS, SHIPPED_STACKS } from "../helpers/golden.ts";
 
 /**
  * The plan is the one place the stack is assembled. Golden files pin what each shipped stack
  * renders (credentials masked); the parity test proves `pulumi up` registers exactly the plan.
  */
-
-const STACKS = ["dev", "staging", "prod"] as const;
-const GOLDEN_DIR = path.join(projectRoot, "test", "golden");
-const UPDATE = process.env.FALCO_STACK_UPDATE_GOLDEN === "1";
-
-const MASKED: StackCredentials = {
-  uiUser: "MASKED-ui-user",
-  uiPassword: "MASKED-ui-password",
-  redisPassword: "MASKED-redis-password",
-  checksumKey: "MASKED-checksum-key",
-};
 
 /** What the test mocks hand out for @pulumi/random (see helpers/pulumi-mocks.ts). */
 const MOCK_CREDENTIALS: StackCredentials = {
@@ -36,28 +24,10 @@ const MOCK_CREDENTIALS: StackCredentials = {
 const GOLDEN_FILES = ["falco-values.yaml", "falcosidekick-values.yaml", "manifests.yaml"];
 
 describe("golden renders of the shipped stacks", () => {
-  for (const stack of STACKS) {
+  for (const stack of SHIPPED_STACKS) {
     it(`${stack}: values and manifests are exactly the pinned ones`, () => {
-      const rendered = renderStack({ stack, env: {}, credentials: MASKED });
-      const dir = path.join(GOLDEN_DIR, stack);
-      for (const file of GOLDEN_FILES) {
-        const actual = rendered.files[file] ?? "";
-        const golden = path.join(dir, file);
-        if (UPDATE) {
-          fs.mkdirSync(dir, { recursive: true });
-          fs.writeFileSync(golden, actual);
-          continue;
-        }
-        assert.ok(
-          fs.existsSync(golden),
-          `${golden} is missing: run FALCO_STACK_UPDATE_GOLDEN=1 npm test and review the diff`,
-        );
-        assert.equal(
-          actual,
-          fs.readFileSync(golden, "utf8"),
-          `${stack}/${file} differs from the golden file; if the change is intended, run FALCO_STACK_UPDATE_GOLDEN=1 npm test and review the diff`,
-        );
-      }
+      const rendered = renderStack({ stack, env: {}, credentials: MASKED_CREDENTIALS });
+      for (const file of GOLDEN_FILES) assertGolden(path.join(stack, file), rendered.files[file] ?? "");
     });
   }
 });
@@ -80,7 +50,7 @@ const SECRET_VALUES: Record<string, string> = {
 const NOT_PLANNED = /^(pulumi:|falco-stack:index:|random:)/;
 
 describe("parity: pulumi up registers exactly the plan", () => {
-  for (const stack of STACKS) {
+  for (const stack of SHIPPED_STACKS) {
     it(`${stack}: every object and release with the same inputs, and nothing else`, async () => {
       const file = readStackConfig({ stack });
       // The stack's declared secrets, as `pulumi config set --secret` would have stored them.
