@@ -6,7 +6,7 @@ import { buildFalcoValues } from "../../src/builders/falco-values.ts";
 import { ConfigError } from "../../src/config/errors.ts";
 import { parseStackConfig } from "../../src/config/schema.ts";
 import { FalcoStackError } from "../../src/errors.ts";
-import { runRulesTestCapturing, scratchFolder } from "../helpers/rules-test-run.ts";
+import { OVERLAPPING_RULES, runRulesTestCapturing, scratchFolder } from "../helpers/rules-test-run.ts";
 import { projectRoot, sharedPath } from "../helpers/shared.ts";
 
 const FALCO_RULES = sharedPath("data", "falco", "rules", "falco_rules.yaml");
@@ -93,17 +93,6 @@ describe("rule_matching: one execve that two rules match", () => {
 
 describe("rule_matching with --stack", () => {
   let root: string;
-  const rules = `- rule: Shell
-  desc: d
-  condition: evt.type = execve and proc.name = bash
-  output: o
-  priority: NOTICE
-- rule: Any exec
-  desc: d
-  condition: evt.type = execve
-  output: o
-  priority: INFO
-`;
   const cases = `- name: bash
   event: {evt.type: execve, proc.name: bash}
   expect: [Shell, Any exec]
@@ -111,7 +100,7 @@ describe("rule_matching with --stack", () => {
   before(() => {
     root = path.join(scratch.dir(), "project");
     mkdirSync(path.join(root, "rules"), { recursive: true });
-    writeFileSync(path.join(root, "rules", "r.yaml"), rules);
+    writeFileSync(path.join(root, "rules", "r.yaml"), OVERLAPPING_RULES);
     writeFileSync(
       path.join(root, "Pulumi.all.yaml"),
       "config:\n  falco-stack:ui:\n    storageClass: standard\n  falco-stack:falco:\n    ruleMatching: all\n  falco-stack:rules:\n    rulesets: [falco-rules]\n",

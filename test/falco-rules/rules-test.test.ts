@@ -5,7 +5,12 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { loadCases, parseCases, cachedRulesetPath, upstreamRuleset } from "../../src/falco-rules/index.ts";
-import { rulesTestBadInput, runRulesTestCapturing, scratchFolder } from "../helpers/rules-test-run.ts";
+import {
+  OVERLAPPING_RULES,
+  rulesTestBadInput,
+  runRulesTestCapturing,
+  scratchFolder,
+} from "../helpers/rules-test-run.ts";
 import { projectRoot, sharedPath } from "../helpers/shared.ts";
 
 const upstreamFile = (name: string) => sharedPath("data", "falco", "rules", name);
@@ -99,21 +104,7 @@ describe("rules test: the shipped cases (six behaviours, nginx rule)", () => {
 });
 
 describe("rules test: results and exit codes", () => {
-  const rulesFile = () =>
-    scratchFile(
-      "r.yaml",
-      `- rule: Shell
-  desc: d
-  condition: evt.type = execve and proc.name = bash
-  output: o
-  priority: NOTICE
-- rule: Any exec
-  desc: d
-  condition: evt.type = execve
-  output: o
-  priority: INFO
-`,
-    );
+  const rulesFile = () => scratchFile("r.yaml", OVERLAPPING_RULES);
 
   it("prints each case with PASS or FAIL and the rules that fired; exit 1 on a failure", () => {
     const cases = scratchFile(

@@ -8,6 +8,19 @@ import { FalcoStackError } from "../../src/errors.ts";
 
 export type RunOptions = Omit<RulesTestOptions, "out" | "err">;
 
+/** Two rules that both match `execve` by bash, in this load order: rule_matching decides what is raised. */
+export const OVERLAPPING_RULES = `- rule: Shell
+  desc: d
+  condition: evt.type = execve and proc.name = bash
+  output: o
+  priority: NOTICE
+- rule: Any exec
+  desc: d
+  condition: evt.type = execve
+  output: o
+  priority: INFO
+`;
+
 /** Runs `rules test` in-process; returns the exit code and what it printed. */
 export function runRulesTestCapturing(options: RunOptions): {
   code: number;
