@@ -8,8 +8,6 @@ import path from "node:path";
 import type { StackCredentials } from "../../src/stack/plan.ts";
 import { projectRoot } from "./shared.ts";
 
-export const SHIPPED_STACKS = ["dev", "staging", "prod"] as const;
-
 /** Fixed credentials, so a golden file changes only when what the stack renders does. */
 export const MASKED_CREDENTIALS: StackCredentials = {
   uiUser: "MASKED-ui-user",
